@@ -1,0 +1,53 @@
+# apoint: `make run` serves on the embedded defaults, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+# Granian processes and the threads each one runs the Django app on; both
+# were chosen by measurement (docs/benchmarks.md).
+WEB_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+WEB_THREADS ?= 2
+
+.PHONY: run serve setup install install-dev test lint check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements/base.txt requirements/constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt -c requirements/constraints.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements/dev.txt requirements/base.txt requirements/constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+setup: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/python manage.py load_demo
+
+run: setup serve
+
+serve:
+	@echo "API:   http://$(HOST):$(PORT)/api/apoint/  (OpenAPI: /api/apoint/docs)"
+	@echo "Admin: http://$(HOST):$(PORT)/admin/  (create an account: $(BIN)/python manage.py createsuperuser)"
+	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
+		--workers $(WEB_WORKERS) --blocking-threads $(WEB_THREADS) \
+		--no-ws config.wsgi:application
+
+test: install-dev
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,80 @@
+"""Who is calling: the WeChat openid and the client address."""
+
+import functools
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from apoint.errors import MSG_FORBIDDEN, ApiError, Ret
+from apoint.models import StaffMember
+from apoint.validation import parse_openid
+
+SESSION_OPENID_KEY = "apoint_openid"
+
+
+def request_openid(request: HttpRequest, sent: str) -> str:
+    """Return the caller's openid, or raise ApiError.
+
+    With APOINT_TRUST_CLIENT_OPENID on, the openid is taken as sent (the
+    session's when none is sent). Off, it comes from the WeChat session and a
+    sent openid must match it (ret 5 otherwise).
+    """
+    session_openid = request.session.get(SESSION_OPENID_KEY, "")
+    sent = sent.strip()
+    if settings.APOINT_TRUST_CLIENT_OPENID:
+        return parse_openid(sent or session_openid)
+    if not session_openid:
+        raise ApiError(Ret.FORBIDDEN, "未通过微信授权，请从微信中打开")
+    if sent and sent != session_openid:
+        raise ApiError(Ret.FORBIDDEN, MSG_FORBIDDEN)
+    return session_openid
+
+
+def bound_staff(request: HttpRequest, sent: str) -> StaffMember:
+    """Return the active staff member bound to the caller's openid (else ret 5)."""
+    try:
+        openid = request_openid(request, sent)
+    except ApiError as error:
+        if error.ret == Ret.INVALID:
+            raise ApiError(Ret.FORBIDDEN, MSG_FORBIDDEN) from None
+        raise
+    # openid is never empty here: a lookup with "" or None would match
+    # unbound rows.
+    staff = StaffMember.objects.filter(openid=openid, is_active=True).first()
+    if staff is None:
+        raise ApiError(Ret.FORBIDDEN, MSG_FORBIDDEN)
+    return staff
+
+
+def client_ip(request: HttpRequest) -> str:
+    """Return the client's address for rate limits.
+
+    X-Forwarded-For is read only when the request comes from one of
+    APOINT_TRUSTED_PROXIES; its right-most address not itself a trusted
+    proxy is the client.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not _is_trusted_proxy(remote):
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for candidate in reversed([part.strip() for part in forwarded.split(",")]):
+        if candidate and not _is_trusted_proxy(candidate):
+            return candidate
+    return remote
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _trusted_networks())
+
+
+@functools.cache
+def _trusted_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(
+        ipaddress.ip_network(entry, strict=False)
+        for entry in settings.APOINT_TRUSTED_PROXIES
+    )

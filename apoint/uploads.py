@@ -1,0 +1,130 @@
+"""Image uploads: decode, check, re-encode without metadata, store."""
+
+import io
+import logging
+import secrets
+import warnings
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import DatabaseError
+from django.http import HttpRequest
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from apoint.models import OrderPhoto
+
+logger = logging.getLogger(__name__)
+
+# Pillow format name -> (format to save as, file extension).
+ACCEPTED_FORMATS = {
+    "JPEG": ("JPEG", "jpg"),
+    "PNG": ("PNG", "png"),
+    "GIF": ("PNG", "png"),
+    "WEBP": ("WEBP", "webp"),
+}
+# Photos larger than this on their long side are scaled down: more pixels
+# add no detail a clinician uses and cost seconds of decoding per view.
+MAX_SIDE = 4096
+UPLOAD_FOLDER = "photos"
+
+
+class UploadError(Exception):
+    """The upload was rejected; the message is shown to the user."""
+
+
+def _open_image(data: bytes) -> Image.Image:
+    # Pillow raises DecompressionBombError only at twice MAX_IMAGE_PIXELS;
+    # the pixel count is checked from the header below, before decoding.
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError):
+        raise UploadError(
+            "无法识别的图片，请上传 JPEG、PNG、GIF 或 WebP 图片"
+        ) from None
+    if image.format not in ACCEPTED_FORMATS:
+        raise UploadError("只支持 JPEG、PNG、GIF 或 WebP 图片")
+    width, height = image.size
+    if width * height > settings.APOINT_UPLOAD_MAX_PIXELS:
+        raise UploadError(
+            f"图片尺寸过大（{width}×{height}），"
+            f"像素数不能超过{settings.APOINT_UPLOAD_MAX_PIXELS}"
+        )
+    return image
+
+
+def process_image(data: bytes) -> tuple[bytes, str, int, int]:
+    """Return the re-encoded image, its extension, width and height.
+
+    The EXIF orientation is applied first; nothing of the original metadata
+    (EXIF, GPS, XMP, ICC, comments) is written back.
+    """
+    image = _open_image(data)
+    save_format, extension = ACCEPTED_FORMATS[image.format or ""]
+    source_format = image.format
+    try:
+        if source_format == "JPEG":
+            # Let the JPEG decoder scale by a power of two while decoding.
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        if max(image.size) > MAX_SIDE:
+            image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        output = io.BytesIO()
+        if save_format == "JPEG":
+            if image.mode not in {"RGB", "L"}:
+                image = image.convert("RGB")
+            image.save(output, "JPEG", quality=85, optimize=False)
+        elif save_format == "WEBP":
+            image.save(output, "WEBP", quality=85)
+        else:
+            if image.mode not in {"RGB", "RGBA", "L", "LA", "P"}:
+                image = image.convert("RGBA")
+            image.save(output, "PNG")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise UploadError("图片已损坏，无法读取") from None
+    return output.getvalue(), extension, image.width, image.height
+
+
+def photo_store(upload: UploadedFile) -> OrderPhoto:
+    """Check, re-encode and store an uploaded image as an unattached photo."""
+    if upload.size is not None and upload.size > settings.APOINT_UPLOAD_MAX_BYTES:
+        limit_mb = settings.APOINT_UPLOAD_MAX_BYTES // (1024 * 1024)
+        raise UploadError(f"图片不能超过{limit_mb}MB")
+    data = upload.read()
+    content, extension, width, height = process_image(data)
+    name = f"{UPLOAD_FOLDER}/{secrets.token_urlsafe(18)}.{extension}"
+    stored_name = default_storage.save(name, ContentFile(content))
+    try:
+        photo = OrderPhoto.objects.create(
+            file=stored_name, width=width, height=height, size=len(content)
+        )
+    except DatabaseError:
+        default_storage.delete(stored_name)
+        raise
+    logger.info("photo %s stored as %s (%d bytes)", photo.pk, stored_name, len(content))
+    return photo
+
+
+def photo_url(request: HttpRequest, name: str) -> str:
+    return request.build_absolute_uri(default_storage.url(name))
+
+
+def photo_name_from_url(request: HttpRequest, url: str) -> str | None:
+    """Return the stored name behind a URL that `photo_url` made, else None."""
+    if not isinstance(url, str) or len(url) > 500:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or parts.netloc != request.get_host():
+        return None
+    prefix = settings.MEDIA_URL + UPLOAD_FOLDER + "/"
+    if not parts.path.startswith(prefix) or parts.query or parts.fragment:
+        return None
+    name = parts.path[len(settings.MEDIA_URL) :]
+    if "/" in name[len(UPLOAD_FOLDER) + 1 :] or ".." in name:
+        return None
+    return name

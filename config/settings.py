@@ -1,0 +1,217 @@
+"""Settings for apoint, read from the environment.
+
+`APOINT_MODE=local` (the default) runs on embedded defaults: SQLite under
+var/, uploads under var/media, console SMS and a trusted client openid.
+`APOINT_MODE=production` has no defaults for secrets and refuses to start
+without them.
+"""
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("APOINT_VAR_DIR", str(BASE_DIR / "var")))
+
+APOINT_MODE = env_str("APOINT_MODE", "local")
+if APOINT_MODE not in {"local", "production"}:
+    raise ImproperlyConfigured(
+        f"APOINT_MODE={APOINT_MODE!r} is invalid: use local or production."
+    )
+LOCAL_MODE = APOINT_MODE == "local"
+
+
+def _local_secret_key() -> str:
+    """Return a key kept in var/secret_key, made on first use."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+if LOCAL_MODE:
+    SECRET_KEY = env_str("SECRET_KEY", "") or _local_secret_key()
+else:
+    SECRET_KEY = env_str("SECRET_KEY")
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if LOCAL_MODE else []
+)
+if not LOCAL_MODE and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production mode.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "apoint",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apoint.middleware.ApiErrorMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: a SQLite file under var/ unless DATABASE_URL says otherwise.
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'apoint.sqlite3'}")
+if DATABASE_URL.split(":", 1)[0].startswith("mysql"):
+    raise ImproperlyConfigured(
+        "MySQL and MariaDB are not supported: they ignore the partial unique "
+        "index that allows one open order per patient. Use PostgreSQL or SQLite."
+    )
+_database = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    if _database["NAME"] != ":memory:":
+        Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Tests use a file, not Django's in-memory default: concurrent writers
+    # in tests must see the same WAL locking as the server.
+    _database["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    _database["OPTIONS"] = {
+        # Writers queue on the lock instead of failing with "database is
+        # locked": BEGIN IMMEDIATE takes the write lock up front, and the
+        # timeout (seconds) is how long a writer waits for it.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        # WAL lets readers run beside the writer; synchronous=FULL keeps a
+        # committed transaction through a power cut.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+        ),
+    }
+else:
+    _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0)
+    _database["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: Redis when REDIS_URL is set, else a table in the database, so every
+# worker process sees the same rate-limit counters and list versions.
+REDIS_URL = env_str("REDIS_URL", "")
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "apoint")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "apoint_cache",
+        }
+    }
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = LOCAL_MODE
+
+# Request bodies: uploads are capped by APOINT_UPLOAD_MAX_BYTES; other bodies
+# stay small.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# SMS: console (logs the message) or file (one file per message).
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms")))
+
+# Trust the openid the client sends. On in local mode only: in production
+# the openid comes from the WeChat session.
+APOINT_TRUST_CLIENT_OPENID = env_bool("APOINT_TRUST_CLIENT_OPENID", LOCAL_MODE)
+
+# Proxies whose X-Forwarded-For names the client: addresses or networks.
+APOINT_TRUSTED_PROXIES = env_list("APOINT_TRUSTED_PROXIES", [])
+
+# Verification codes and their limits.
+APOINT_CODE_TTL_SECONDS = 300
+APOINT_CODE_MAX_FAILURES = 5
+APOINT_CODE_RESEND_SECONDS = 60
+APOINT_CODE_DAILY_LIMIT = env_int("APOINT_CODE_DAILY_LIMIT", 10, minimum=1)
+APOINT_CODE_HOURLY_IP_LIMIT = env_int("APOINT_CODE_HOURLY_IP_LIMIT", 30, minimum=20)
+
+# Uploads: bytes per file and decoded pixels per image.
+APOINT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+APOINT_UPLOAD_MAX_PIXELS = env_int("APOINT_UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+    },
+}
