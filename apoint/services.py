@@ -3,6 +3,7 @@
 import datetime
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -29,6 +30,7 @@ from apoint.models import (
     Remark,
     StaffMember,
 )
+from apoint.signals import order_event_recorded
 from apoint.statuses import (
     MEMO_STATUSES,
     OPEN_STATUSES,
@@ -39,6 +41,13 @@ from apoint.statuses import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+def record_event(*, order: Order, **fields: Any) -> OrderEvent:
+    """Write one history row of `order` and announce it to listeners."""
+    event = OrderEvent.objects.create(order=order, **fields)
+    order_event_recorded.send(sender=OrderEvent, event=event, order=order)
+    return event
 
 
 def staff_bind(
@@ -115,7 +124,7 @@ def order_submit(
                 status=OrderStatus.UNCLAIMED,
             )
             _attach_photos(order, photo_names)
-            OrderEvent.objects.create(
+            record_event(
                 order=order,
                 kind=OrderEvent.Kind.SUBMITTED,
                 from_status=None,
@@ -209,7 +218,7 @@ def memo_record(
             order.next_call_date = next_call_date
             fields.append("next_call_date")
         order.save(update_fields=fields)
-        OrderEvent.objects.create(
+        record_event(
             order=order,
             kind=OrderEvent.Kind.STATUS,
             staff=salesperson,
@@ -252,7 +261,7 @@ def order_claim(
             )
         order.status = OrderStatus.CLAIMED
         order.save(update_fields=["owner", "salesperson", "status", "updated_at"])
-        OrderEvent.objects.create(
+        record_event(
             order=order,
             kind=OrderEvent.Kind.CLAIMED,
             staff=owner,
@@ -285,7 +294,7 @@ def order_assign(
                 order.owner = owner
                 fields.append("owner")
         order.save(update_fields=fields)
-        OrderEvent.objects.create(
+        record_event(
             order=order,
             kind=OrderEvent.Kind.ASSIGNED,
             staff=owner,
@@ -316,7 +325,7 @@ def order_set_status(
         order.status = status
         order.next_call_date = next_call_date
         order.save(update_fields=["status", "next_call_date", "updated_at"])
-        OrderEvent.objects.create(
+        record_event(
             order=order,
             kind=OrderEvent.Kind.STATUS,
             staff=staff,
