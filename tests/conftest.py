@@ -13,6 +13,8 @@ from apoint import catalog
 from apoint.models import Hospital, Order, Province, StaffMember
 from apoint.statuses import OrderStatus
 
+pytest_plugins = ["tests.browser"]
+
 PATIENT_OPENID = "o_MHBjlLNNi2JzTQWiC-P223dbc0"
 SALESPERSON_OPENID = "o_MHBjuPu3dDh2-1z5rPfmXNfsAQ"
 OTHER_SALESPERSON_OPENID = "o_OTHERsalesperson0000000000"
@@ -21,6 +23,13 @@ OTHER_SALESPERSON_OPENID = "o_OTHERsalesperson0000000000"
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The manifest storage needs collectstatic; tests serve from the finders.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
     settings.SMS_BACKEND = "file"
     settings.SMS_FILE_PATH = tmp_path / "sms"
     from apoint.sms import get_backend
