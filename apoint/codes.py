@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apoint import ratelimit
-from apoint.errors import MSG_CODE_INVALID, ApiError, Ret, rate_limited
+from apoint.errors import ApiError, Ret, rate_limited
 from apoint.logmask import mask_phone
 from apoint.models import StaffMember, VerificationCode
 from apoint.sms import SmsError, SmsMessage, send_sms
@@ -86,32 +86,31 @@ def code_send(*, phone: str, client_ip: str) -> None:
     logger.info("code sent to %s", mask_phone(phone))
 
 
-def code_verify(*, phone: str, code: str) -> VerificationCode:
-    """Return the phone's live code if `code` matches it, else raise ret 3.
+def code_verify(*, phone: str, code: str) -> VerificationCode | None:
+    """Lock the phone's code and return it if `code` matches, else None.
 
-    A wrong code counts a failed try; after the last allowed try the code
-    is void. The code is not consumed here: see `code_consume`.
+    Call inside a transaction: the row lock makes concurrent uses of one code
+    wait, so only the first can consume it. A wrong code counts a failed try
+    and the caller must commit that count, so this returns None instead of
+    raising. After the last allowed try the code is void.
     """
-    now = timezone.now()
-    record = VerificationCode.objects.filter(
-        phone=phone, used_at__isnull=True, expires_at__gt=now
-    ).first()
-    if record is None or record.failed_attempts >= settings.APOINT_CODE_MAX_FAILURES:
-        raise ApiError(Ret.CODE_INVALID, MSG_CODE_INVALID)
+    assert transaction.get_connection().in_atomic_block
+    record = VerificationCode.objects.select_for_update().filter(phone=phone).first()
+    if record is None or record.used_at is not None:
+        return None
+    if record.expires_at <= timezone.now():
+        return None
+    if record.failed_attempts >= settings.APOINT_CODE_MAX_FAILURES:
+        return None
     if not hmac.compare_digest(record.code_hash, _hash(phone, code)):
-        VerificationCode.objects.filter(pk=record.pk).update(
-            failed_attempts=F("failed_attempts") + 1
-        )
+        record.failed_attempts = F("failed_attempts") + 1
+        record.save(update_fields=["failed_attempts"])
         logger.info("wrong code for %s", mask_phone(phone))
-        raise ApiError(Ret.CODE_INVALID, MSG_CODE_INVALID)
+        return None
     return record
 
 
 def code_consume(*, record: VerificationCode) -> None:
-    """Mark the code used, or raise ret 3 if another request used it first."""
-    assert transaction.get_connection().in_atomic_block
-    used = VerificationCode.objects.filter(
-        pk=record.pk, code_hash=record.code_hash, used_at__isnull=True
-    ).update(used_at=timezone.now())
-    if not used:
-        raise ApiError(Ret.CODE_INVALID, MSG_CODE_INVALID)
+    """Mark a code that `code_verify` returned as used."""
+    record.used_at = timezone.now()
+    record.save(update_fields=["used_at"])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from apoint import codes
 from apoint.errors import (
     MSG_ALREADY_BOUND,
+    MSG_CODE_INVALID,
     MSG_ORDER_IN_PROGRESS,
     MSG_ROSTER_BOUND_ELSEWHERE,
     MSG_ROSTER_MISMATCH,
@@ -53,28 +54,43 @@ def record_event(*, order: Order, **fields: Any) -> OrderEvent:
 def staff_bind(
     *, openid: str, name: str, email: str, phone: str, code: str
 ) -> StaffMember:
-    """Bind `openid` to the roster entry with this phone and name."""
+    """Bind `openid` to the roster entry with this phone and name.
+
+    The code check, the roster check and the binding run in one transaction
+    that holds the code's row lock, so of many requests with one code only
+    the first binds and the others find the code used (ret 3).
+    """
     if StaffMember.objects.filter(openid=openid).exists():
         raise ApiError(Ret.ALREADY_BOUND, MSG_ALREADY_BOUND)
-    record = codes.code_verify(phone=phone, code=code)
-    staff = StaffMember.objects.filter(phone=phone, name=name, is_active=True).first()
-    if staff is None:
-        raise ApiError(Ret.CONFLICT, MSG_ROSTER_MISMATCH)
-    if staff.openid:
-        raise ApiError(Ret.CONFLICT, MSG_ROSTER_BOUND_ELSEWHERE)
+    staff = None
     try:
         with transaction.atomic():
-            codes.code_consume(record=record)
-            now = timezone.now()
-            bound = StaffMember.objects.filter(pk=staff.pk, openid__isnull=True).update(
-                openid=openid, email=email or staff.email, bound_at=now
-            )
-            if not bound:
-                raise ApiError(Ret.CONFLICT, MSG_ROSTER_BOUND_ELSEWHERE)
+            record = codes.code_verify(phone=phone, code=code)
+            if record is not None:
+                staff = (
+                    StaffMember.objects.select_for_update()
+                    .filter(phone=phone, name=name, is_active=True)
+                    .first()
+                )
+            if staff is not None and not staff.openid:
+                assert record is not None
+                codes.code_consume(record=record)
+                staff.openid = openid
+                staff.email = email or staff.email
+                staff.bound_at = timezone.now()
+                staff.save(update_fields=["openid", "email", "bound_at"])
+                bound = True
+            else:
+                bound = False
     except IntegrityError:
-        # The openid was bound to another entry by a concurrent request.
+        # A concurrent request bound this openid to another roster entry.
         raise ApiError(Ret.ALREADY_BOUND, MSG_ALREADY_BOUND) from None
-    staff.refresh_from_db()
+    if record is None:
+        raise ApiError(Ret.CODE_INVALID, MSG_CODE_INVALID)
+    if staff is None:
+        raise ApiError(Ret.CONFLICT, MSG_ROSTER_MISMATCH)
+    if not bound:
+        raise ApiError(Ret.CONFLICT, MSG_ROSTER_BOUND_ELSEWHERE)
     logger.info(
         "staff %s bound to openid %s (phone %s)",
         staff.pk,

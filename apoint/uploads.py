@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 # Pillow format name -> (format to save as, file extension).
 ACCEPTED_FORMATS = {
     "JPEG": ("JPEG", "jpg"),
+    # Phone cameras write JPEG files with a second, multi-picture frame,
+    # which Pillow reports as MPO. The first frame is the photo.
+    "MPO": ("JPEG", "jpg"),
     "PNG": ("PNG", "png"),
     "GIF": ("PNG", "png"),
     "WEBP": ("WEBP", "webp"),
@@ -42,7 +45,11 @@ def _open_image(data: bytes) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError):
+    except Image.DecompressionBombError:
+        raise UploadError(
+            f"图片尺寸过大，像素数不能超过{settings.APOINT_UPLOAD_MAX_PIXELS}"
+        ) from None
+    except (UnidentifiedImageError, OSError):
         raise UploadError(
             "无法识别的图片，请上传 JPEG、PNG、GIF 或 WebP 图片"
         ) from None
@@ -60,20 +67,22 @@ def _open_image(data: bytes) -> Image.Image:
 def process_image(data: bytes) -> tuple[bytes, str, int, int]:
     """Return the re-encoded image, its extension, width and height.
 
-    The EXIF orientation is applied first; nothing of the original metadata
-    (EXIF, GPS, XMP, ICC, comments) is written back.
+    The EXIF orientation is applied first. Nothing of the original metadata
+    (EXIF, GPS, XMP, ICC, PNG text, comments) is written back, because
+    Pillow's PNG encoder copies `info["icc_profile"]` unless it is removed.
     """
     image = _open_image(data)
     save_format, extension = ACCEPTED_FORMATS[image.format or ""]
     source_format = image.format
     try:
-        if source_format == "JPEG":
+        if source_format in {"JPEG", "MPO"}:
             # Let the JPEG decoder scale by a power of two while decoding.
             image.draft("RGB", (MAX_SIDE, MAX_SIDE))
         image.load()
         image = ImageOps.exif_transpose(image)
         if max(image.size) > MAX_SIDE:
             image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        image.info = _kept_info(image.info)
         output = io.BytesIO()
         if save_format == "JPEG":
             if image.mode not in {"RGB", "L"}:
@@ -88,6 +97,13 @@ def process_image(data: bytes) -> tuple[bytes, str, int, int]:
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise UploadError("图片已损坏，无法读取") from None
     return output.getvalue(), extension, image.width, image.height
+
+
+def _kept_info(info: dict[str, object]) -> dict[str, object]:
+    """Return the only entry of `info` that is pixel data, not metadata."""
+    if "transparency" in info:
+        return {"transparency": info["transparency"]}
+    return {}
 
 
 def photo_store(upload: UploadedFile) -> OrderPhoto:

@@ -47,8 +47,12 @@ def _check_text(value: str, field: str) -> None:
 def parse_text(
     value: str, field: str, *, max_length: int, required: bool = True
 ) -> str:
-    """Return the trimmed text, limited to `max_length` characters."""
-    text = value.strip()
+    """Return the trimmed text, limited to `max_length` characters.
+
+    Browsers send a textarea's line breaks as CRLF, so CRLF and CR become LF
+    before the control-character check.
+    """
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if required and not text:
         raise invalid(field, "不能为空")
     if len(text) > max_length:
