@@ -32,6 +32,7 @@ from apoint.errors import (
     invalid,
 )
 from apoint.identity import bound_staff, client_ip, request_openid
+from apoint.middleware import json_error
 from apoint.models import AccessRecord, Hospital, Order, Province
 from apoint.statuses import OrderStatus
 from apoint.uploads import UploadError, photo_name_from_url, photo_store, photo_url
@@ -354,7 +355,7 @@ def on_validation_error(
 
 @api.exception_handler(RequestDataTooBig)
 def on_body_too_large(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
-    return json_response({"ret": Ret.INVALID.value, "msg": MSG_BODY_TOO_LARGE}, 413)
+    return json_error(Ret.INVALID, MSG_BODY_TOO_LARGE, 413)
 
 
 @api.exception_handler(SuspiciousOperation)

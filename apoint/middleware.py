@@ -32,7 +32,12 @@ _STATUS_BODIES = {
 
 
 def json_error(ret: Ret, msg: str, status: int) -> HttpResponse:
-    body = orjson.dumps({"ret": ret.value, "msg": msg})
+    payload: dict[str, object] = {"ret": ret.value, "msg": msg}
+    if status == 413:
+        # Most 413s are oversized uploads, and the upload page reads
+        # `result` rather than `ret`.
+        payload["result"] = 1
+    body = orjson.dumps(payload)
     return HttpResponse(body, content_type="application/json", status=status)
 
 

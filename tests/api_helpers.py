@@ -47,3 +47,16 @@ def get(client: Client, endpoint: str, params: dict[str, Any]) -> dict[str, Any]
     response = client.get(f"{API}/{endpoint}/", params)
     assert response.status_code == 200
     return response.json()
+
+
+def sent_messages(settings: Any) -> list[str]:
+    """Return the texts the file SMS backend wrote, oldest first."""
+    folder = settings.SMS_FILE_PATH
+    if not folder.exists():
+        return []
+    return [path.read_text() for path in sorted(folder.iterdir())]
+
+
+def last_code(settings: Any) -> str:
+    """Return the code in the newest message the file SMS backend wrote."""
+    return sent_messages(settings)[-1].split("验证码是")[1][:6]

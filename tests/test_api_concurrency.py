@@ -13,7 +13,7 @@ from django.db import connections
 from django.test import Client
 
 from apoint.models import Order, StaffMember
-from tests.api_helpers import order_fields
+from tests.api_helpers import last_code, order_fields
 
 THREADS = 20
 
@@ -59,7 +59,7 @@ def test_concurrent_code_uses_give_one_binding(db, settings):
 
     staff = StaffMember.objects.create(name="赵销售", phone="13900000009")
     codes.code_send(phone=staff.phone, client_ip="127.0.0.1")
-    code = sent_code(settings)
+    code = last_code(settings)
 
     def bind(index: int) -> tuple[int, int | None]:
         return post_outcome(
@@ -79,8 +79,3 @@ def test_concurrent_code_uses_give_one_binding(db, settings):
     staff.refresh_from_db()
     assert staff.openid is not None
     assert StaffMember.objects.exclude(openid=None).count() == 1
-
-
-def sent_code(settings) -> str:
-    (message,) = settings.SMS_FILE_PATH.iterdir()
-    return message.read_text().split("验证码是")[1][:6]
