@@ -297,7 +297,7 @@ def patientsdetail(request: HttpRequest, query: Query[DetailQuery]) -> HttpRespo
     if row["salesperson_id"] != staff.pk or row["status"] == OrderStatus.UNCLAIMED:
         raise ApiError(Ret.FORBIDDEN, MSG_FORBIDDEN)
     data = selectors.patient_detail(request, order_id)
-    AccessRecord.objects.create(
+    services.access_record_add(
         order_id=order_id, staff=staff, channel=AccessRecord.Channel.API
     )
     return ok(data=data)

@@ -22,6 +22,7 @@ from apoint.errors import (
 )
 from apoint.logmask import mask_openid, mask_phone
 from apoint.models import (
+    AccessRecord,
     Hospital,
     Memo,
     Order,
@@ -382,3 +383,16 @@ def _user_name(user: AbstractBaseUser | None) -> str:
     get_full_name = getattr(user, "get_full_name", None)
     full_name = get_full_name() if get_full_name else ""
     return full_name or user.get_username()
+
+
+def access_record_add(
+    *,
+    order_id: int,
+    channel: str,
+    staff: StaffMember | None = None,
+    user: AbstractBaseUser | None = None,
+) -> AccessRecord:
+    """Record that a staff member or back-office user read a patient's data."""
+    return AccessRecord.objects.create(
+        order_id=order_id, staff=staff, user=user, channel=channel
+    )
