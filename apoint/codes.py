@@ -82,6 +82,8 @@ def code_send(*, phone: str, client_ip: str) -> None:
             error.code or "none",
             error,
         )
+        # NOTE: only roster phones reach the gateway, so while it fails this
+        # answer tells roster phones apart from others.
         raise ApiError(Ret.UNAVAILABLE, "短信发送失败，请稍后再试") from error
     logger.info("code sent to %s", mask_phone(phone))
 
@@ -89,10 +91,10 @@ def code_send(*, phone: str, client_ip: str) -> None:
 def code_verify(*, phone: str, code: str) -> VerificationCode | None:
     """Lock the phone's code and return it if `code` matches, else None.
 
-    Call inside a transaction: the row lock makes concurrent uses of one code
-    wait, so only the first can consume it. A wrong code counts a failed try
-    and the caller must commit that count, so this returns None instead of
-    raising. After the last allowed try the code is void.
+    Call it inside a transaction. The row lock makes concurrent uses of one
+    code wait, so only the first can consume it. A wrong code counts a failed
+    try that the caller must commit, so this returns None instead of raising.
+    After the last allowed try the code is void.
     """
     assert transaction.get_connection().in_atomic_block
     record = VerificationCode.objects.select_for_update().filter(phone=phone).first()

@@ -4,6 +4,7 @@ import io
 import logging
 import secrets
 import warnings
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -99,7 +100,9 @@ def process_image(data: bytes) -> tuple[bytes, str, int, int]:
     return output.getvalue(), extension, image.width, image.height
 
 
-def _kept_info(info: dict[str, object]) -> dict[str, object]:
+def _kept_info(
+    info: dict[str | tuple[int, int], Any],
+) -> dict[str | tuple[int, int], Any]:
     """Return the only entry of `info` that is pixel data, not metadata."""
     if "transparency" in info:
         return {"transparency": info["transparency"]}
