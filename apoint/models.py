@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apoint.statuses import OPEN_STATUSES, OrderStatus
+from apoint.statuses import MEMO_STATUSES, OPEN_STATUSES, OrderStatus
 
 
 class Province(models.Model):
@@ -49,6 +49,13 @@ class StaffMember(models.Model):
         verbose_name = "员工"
         verbose_name_plural = "员工名册"
         ordering = ["name"]
+        constraints = [
+            # An unbound member has NULL, never "", which would match any
+            # lookup by an empty openid.
+            models.CheckConstraint(
+                condition=~Q(openid=""), name="staff_openid_not_empty"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_role_display()}）"
@@ -165,6 +172,10 @@ class Order(models.Model):
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
                 name="one_open_order_per_patient",
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values),
+                name="order_status_known",
+            ),
         ]
         indexes = [
             models.Index(
@@ -253,6 +264,12 @@ class Memo(models.Model):
         verbose_name = "销售记录"
         verbose_name_plural = "销售记录"
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=sorted(MEMO_STATUSES)),
+                name="memo_status_is_memo_status",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.text[:20]}"

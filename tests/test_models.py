@@ -1,7 +1,7 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from apoint.models import Order, Province
+from apoint.models import Memo, Order, Province, StaffMember
 from apoint.statuses import OrderStatus
 from tests.conftest import make_order
 
@@ -32,3 +32,18 @@ def test_sqlite_runs_wal_with_full_sync(db):
         cursor.execute("PRAGMA synchronous")
         assert cursor.fetchone()[0] == 2  # FULL
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_unknown_order_status_violates_check(order):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Order.objects.filter(pk=order.pk).update(status=99)
+
+
+def test_memo_with_other_status_violates_check(order, salesperson):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Memo.objects.create(order=order, salesperson=salesperson, status=2)
+
+
+def test_empty_staff_openid_violates_check(db):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StaffMember.objects.create(name="空", phone="13900000777", openid="")
