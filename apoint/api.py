@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import orjson
+import redis
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
@@ -368,6 +369,12 @@ def on_bad_request(request: HttpRequest, error: SuspiciousOperation) -> HttpResp
 @api.exception_handler(InterfaceError)
 def on_database_down(request: HttpRequest, error: DatabaseError) -> HttpResponse:
     logger.error("database unavailable on %s: %s", request.path, error)
+    return json_response({"ret": Ret.UNAVAILABLE.value, "msg": MSG_UNAVAILABLE}, 503)
+
+
+@api.exception_handler(redis.RedisError)
+def on_cache_down(request: HttpRequest, error: redis.RedisError) -> HttpResponse:
+    logger.error("cache unavailable on %s: %s", request.path, error)
     return json_response({"ret": Ret.UNAVAILABLE.value, "msg": MSG_UNAVAILABLE}, 503)
 
 

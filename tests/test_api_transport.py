@@ -89,3 +89,25 @@ def test_oversized_body_is_json_413(client, db):
     )
     assert response.status_code == 413
     assert response.json()["ret"] == 2
+
+
+def test_openapi_document_lists_endpoints(client, db):
+    response = client.get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for endpoint in ["scrfcode", "staffauth", "mypatien", "ordersubmit", "upload"]:
+        assert f"{API}/{endpoint}/" in paths
+
+
+def test_cache_down_is_json_503(client, db, settings):
+    from apoint import ratelimit
+
+    # Nothing listens on this port of the test range, so Redis is down.
+    settings.REDIS_URL = "redis://127.0.0.1:18199/1"
+    ratelimit._redis = None
+    try:
+        response = client.post(f"{API}/scrfcode/", {"phone": "13900000001"})
+    finally:
+        ratelimit._redis = None
+    assert response.status_code == 503
+    assert response.json() == {"ret": 7, "msg": "服务暂时不可用，请稍后再试"}
