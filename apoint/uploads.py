@@ -69,8 +69,9 @@ def process_image(data: bytes) -> tuple[bytes, str, int, int]:
     """Return the re-encoded image, its extension, width and height.
 
     The EXIF orientation is applied first. Nothing of the original metadata
-    (EXIF, GPS, XMP, ICC, PNG text, comments) is written back, because
-    Pillow's PNG encoder copies `info["icc_profile"]` unless it is removed.
+    (EXIF, GPS, XMP, ICC, PNG text, comments) is written back. `info` is
+    cleared before saving because Pillow's PNG encoder (13.0) copies
+    `info["icc_profile"]` into its output.
     """
     image = _open_image(data)
     save_format, extension = ACCEPTED_FORMATS[image.format or ""]

@@ -49,6 +49,14 @@ def test_send_code_is_six_digits(client, roster_member, clock, settings):
     assert code.isdigit()
 
 
+def test_send_code_comes_from_secrets(
+    client, roster_member, clock, settings, monkeypatch
+):
+    monkeypatch.setattr(codes.secrets, "randbelow", lambda bound: 42)
+    send(client)
+    assert last_code(settings) == "000042"
+
+
 def test_send_off_roster_answers_same(client, db, clock, settings):
     assert send(client, "13900000099") == {"ret": 0, "msg": "success"}
     assert sent_messages(settings) == []

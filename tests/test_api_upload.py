@@ -58,6 +58,16 @@ def test_upload_accepts_image_format(client, db, fmt, decoded):
     assert image.size == (64, 48)
 
 
+def test_upload_accepts_camera_mpo(client, db):
+    buffer = io.BytesIO()
+    first = Image.new("RGB", (64, 48), (200, 120, 120))
+    first.save(buffer, "MPO", save_all=True, append_images=[first.copy()])
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+    body = upload(client, buffer.getvalue())
+    image = Image.open(io.BytesIO(fetch(client, body["imgurl"])))
+    assert image.format == "JPEG"
+
+
 def test_upload_creates_unattached_photo(client, db):
     body = upload(client, image_bytes())
     photo = OrderPhoto.objects.get()
