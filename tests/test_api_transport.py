@@ -111,3 +111,12 @@ def test_cache_down_is_json_503(client, db, settings):
         ratelimit._redis = None
     assert response.status_code == 503
     assert response.json() == {"ret": 7, "msg": "服务暂时不可用，请稍后再试"}
+
+
+def test_scrfcode_json_body_accepted(client, db):
+    response = client.post(
+        f"{API}/scrfcode/",
+        json.dumps({"phone": "13900000001"}),
+        content_type="application/json",
+    )
+    assert response.json() == {"ret": 0, "msg": "success"}

@@ -3,7 +3,8 @@ from django.test import RequestFactory
 
 from apoint import identity
 from apoint.errors import ApiError, Ret
-from tests.api_helpers import get
+from apoint.models import Order
+from tests.api_helpers import get, order_fields, post
 from tests.conftest import PATIENT_OPENID, SALESPERSON_OPENID
 
 
@@ -62,3 +63,21 @@ def test_client_ip_reads_trusted_proxy(rf: RequestFactory, settings):
     )
     assert identity.client_ip(request) == "198.51.100.7"
     identity._trusted_networks.cache_clear()
+
+
+def test_session_mode_submit_without_session_refused(client, hospital, session_mode):
+    body = post(client, "ordersubmit", order_fields(hospital))
+    assert body == {"ret": 5, "msg": "未通过微信授权，请从微信中打开"}
+    assert not Order.objects.exists()
+
+
+def test_session_mode_submit_uses_session_openid(client, hospital, session_mode):
+    with_session_openid(client, PATIENT_OPENID)
+    assert post(client, "ordersubmit", order_fields(hospital, openid=""))["ret"] == 0
+    assert Order.objects.get().patient_openid == PATIENT_OPENID
+
+
+def test_session_mode_myorder_mismatch_refused(client, order, session_mode):
+    with_session_openid(client, "o_someone_else_0000001")
+    body = get(client, "myorder", {"openid": PATIENT_OPENID})
+    assert body == {"ret": 5, "msg": "未认证或无权限"}
