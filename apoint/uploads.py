@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 # Pillow format name -> (format to save as, file extension).
 ACCEPTED_FORMATS = {
     "JPEG": ("JPEG", "jpg"),
-    # Phone cameras write JPEG files with a second, multi-picture frame,
+    # Many phone cameras write JPEG files with a second, multi-picture frame,
     # which Pillow reports as MPO. The first frame is the photo.
     "MPO": ("JPEG", "jpg"),
     "PNG": ("PNG", "png"),
@@ -50,7 +50,9 @@ def _open_image(data: bytes) -> Image.Image:
         raise UploadError(
             f"图片尺寸过大，像素数不能超过{settings.APOINT_UPLOAD_MAX_PIXELS}"
         ) from None
-    except (UnidentifiedImageError, OSError):
+    except (UnidentifiedImageError, OSError, ValueError):
+        # Pillow raises ValueError at open for a PNG text or ICC chunk that
+        # decompresses past PngImagePlugin.MAX_TEXT_CHUNK.
         raise UploadError(
             "无法识别的图片，请上传 JPEG、PNG、GIF 或 WebP 图片"
         ) from None

@@ -102,7 +102,7 @@ def test_openapi_document_lists_endpoints(client, db):
 def test_cache_down_is_json_503(client, db, settings):
     from apoint import ratelimit
 
-    # Nothing listens on this port of the test range, so Redis is down.
+    # Port 18199 is assumed free, so every Redis call is refused.
     settings.REDIS_URL = "redis://127.0.0.1:18199/1"
     ratelimit._redis = None
     try:

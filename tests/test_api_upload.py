@@ -26,22 +26,24 @@ def fetch(client, url: str) -> bytes:
     return b"".join(response.streaming_content)
 
 
-def png_header_only(width: int, height: int) -> bytes:
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    body = kind + data
+    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+
+def png_header_only(width: int, height: int, extra: bytes = b"") -> bytes:
     """Return a valid PNG whose header declares `width` x `height` pixels.
 
-    The pixel data is one compressed empty row, so the file is tiny.
+    The pixel data is one compressed empty row, so the file is tiny. `extra`
+    is inserted as raw chunks before the pixel data.
     """
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00"))
-        + chunk(b"IEND", b"")
+        + png_chunk(b"IHDR", header)
+        + extra
+        + png_chunk(b"IDAT", zlib.compress(b"\x00"))
+        + png_chunk(b"IEND", b"")
     )
 
 
@@ -151,6 +153,14 @@ def test_upload_decompression_bomb_rejected(client, db, settings):
     assert body["msg"].startswith("图片尺寸过大")
     assert grown_kib < 100 * 1024
     assert OrderPhoto.objects.count() == 0
+
+
+@pytest.mark.parametrize("kind", [b"zTXt", b"iCCP"])
+def test_upload_compressed_chunk_bomb_rejected(client, db, kind):
+    bomb = png_chunk(kind, b"k\x00\x00" + zlib.compress(b"a" * (20 * 1024 * 1024)))
+    body = upload(client, png_header_only(1, 1, bomb), name="bomb.png")
+    assert body["result"] == 1
+    assert body["msg"] == "无法识别的图片，请上传 JPEG、PNG、GIF 或 WebP 图片"
 
 
 def test_upload_over_pixel_cap_rejected(client, db, settings):
