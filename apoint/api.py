@@ -14,6 +14,7 @@ import redis
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from ninja import Form, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError as NinjaValidationError
@@ -363,6 +364,12 @@ def on_body_too_large(request: HttpRequest, error: RequestDataTooBig) -> HttpRes
 def on_bad_request(request: HttpRequest, error: SuspiciousOperation) -> HttpResponse:
     logger.warning("bad request on %s: %s", request.path, error)
     return json_response({"ret": Ret.INVALID.value, "msg": "请求格式不正确"}, 400)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, error: MultiPartParserError) -> HttpResponse:
+    logger.warning("bad multipart body on %s: %s", request.path, error)
+    return json_error(Ret.INVALID, "multipart 请求体格式不正确", 400)
 
 
 @api.exception_handler(OperationalError)

@@ -120,3 +120,19 @@ def test_scrfcode_json_body_accepted(client, db):
         content_type="application/json",
     )
     assert response.json() == {"ret": 0, "msg": "success"}
+
+
+def test_multipart_without_boundary_rejected(client, db):
+    response = client.post(
+        f"{API}/upload/", b"garbage", content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"ret": 2, "msg": "multipart 请求体格式不正确"}
+
+
+def test_submit_multipart_without_boundary_rejected(client, db):
+    response = client.post(
+        f"{API}/ordersubmit/", b"garbage", content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert response.json()["ret"] == 2
