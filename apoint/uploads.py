@@ -1,5 +1,6 @@
 """Image uploads: decode, check, re-encode without metadata, store."""
 
+import datetime
 import io
 import logging
 import secrets
@@ -13,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError
 from django.http import HttpRequest
+from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from apoint.models import OrderPhoto
@@ -130,6 +132,25 @@ def photo_store(upload: UploadedFile) -> OrderPhoto:
         raise
     logger.info("photo %s stored as %s (%d bytes)", photo.pk, stored_name, len(content))
     return photo
+
+
+def photo_purge_unattached(*, older_than: datetime.timedelta) -> int:
+    """Delete uploads that no order claimed within `older_than`, files too.
+
+    Returns the number of photos deleted. A file that is already gone is
+    skipped, so a second run after a crash finishes the work.
+    """
+    cutoff = timezone.now() - older_than
+    stale = OrderPhoto.objects.filter(order__isnull=True, uploaded_at__lt=cutoff)
+    deleted = 0
+    for photo_id, name in stale.values_list("id", "file").iterator():
+        # The row goes first and only while still unattached, so a photo
+        # that a submission claims meanwhile keeps its file.
+        if OrderPhoto.objects.filter(pk=photo_id, order__isnull=True).delete()[0]:
+            default_storage.delete(name)
+            deleted += 1
+    logger.info("purged %d unattached photos older than %s", deleted, cutoff)
+    return deleted
 
 
 def photo_url(request: HttpRequest, name: str) -> str:

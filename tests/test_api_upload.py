@@ -245,3 +245,25 @@ def test_upload_get_not_allowed(client, db):
 
 def test_media_unknown_name_not_found(client, db):
     assert client.get("/media/photos/missing.jpg").status_code == 404
+
+
+def test_purge_removes_stale_unattached_photos(client, order, settings):
+    import datetime
+
+    import time_machine
+    from django.core.files.storage import default_storage
+
+    from apoint.uploads import photo_purge_unattached
+
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        stale = upload(client, image_bytes())["imgurl"].split("/media/")[1]
+        kept = upload(client, image_bytes())["imgurl"].split("/media/")[1]
+        OrderPhoto.objects.filter(file=kept).update(order=order)
+        clock.shift(datetime.timedelta(days=2))
+        fresh = upload(client, image_bytes())["imgurl"].split("/media/")[1]
+        assert photo_purge_unattached(older_than=datetime.timedelta(days=1)) == 1
+    names = set(OrderPhoto.objects.values_list("file", flat=True))
+    assert names == {kept, fresh}
+    assert not default_storage.exists(stale)
+    assert default_storage.exists(kept)
