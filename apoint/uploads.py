@@ -137,8 +137,8 @@ def photo_store(upload: UploadedFile) -> OrderPhoto:
 def photo_purge_unattached(*, older_than: datetime.timedelta) -> int:
     """Delete uploads that no order claimed within `older_than`, files too.
 
-    Returns the number of photos deleted. A file that is already gone is
-    skipped, so a second run after a crash finishes the work.
+    Returns the number of photos deleted. A process that stops between a
+    row and its file leaves that file without a row, which no later run sees.
     """
     cutoff = timezone.now() - older_than
     stale = OrderPhoto.objects.filter(order__isnull=True, uploaded_at__lt=cutoff)
