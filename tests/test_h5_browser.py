@@ -1,0 +1,239 @@
+"""The H5 pages in Chromium at a phone viewport, against the live server."""
+
+import datetime
+import importlib
+import io
+import re
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.utils import timezone
+from PIL import Image
+
+from apoint.identity import SESSION_OPENID_KEY
+from apoint.models import Memo, Order, OrderPhoto, StaffMember
+from apoint.statuses import OrderStatus
+from tests.conftest import PATIENT_OPENID, make_order
+
+pytestmark = pytest.mark.browser
+
+NEW_SALESPERSON_OPENID = "o_MHBjNEWsalesperson000000001"
+
+
+@pytest.fixture(autouse=True)
+def _provinces(transactional_db) -> None:
+    """Reload the provinces that a data migration adds.
+
+    The live server's tests flush the database after each test, and
+    serialized_rollback cannot restore them here: Playwright's sync API runs
+    the test in another context, whose connection lacks the serialized
+    contents.
+    """
+    migration = importlib.import_module("apoint.migrations.0002_provinces")
+    migration.add_provinces(apps, None)
+
+
+def sign_in(page, live_server, openid: str) -> None:
+    """Put `openid` in a new server session and give the browser its cookie."""
+    # Each step here takes well under a second, so fail after 10 s, not 30 s.
+    page.set_default_timeout(10_000)
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_OPENID_KEY] = openid
+    session.save()
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.session_key,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+def photo_file(folder: Path, name: str, fmt: str, color: tuple[int, int, int]) -> Path:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), color).save(buffer, fmt)
+    path = folder / name
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_family_books_with_two_photos(live_server, phone_page, hospital, tmp_path):
+    page = phone_page
+    sign_in(page, live_server, PATIENT_OPENID)
+    want_date = timezone.localdate() + datetime.timedelta(days=14)
+    page.goto(f"{live_server.url}/h5/")
+    page.select_option("#area", label="上海")
+    page.select_option("#hospital", label=hospital.name)
+    page.fill("#wantTime", want_date.isoformat())
+    page.fill("#name", "小明")
+    page.get_by_label("男", exact=True).check()
+    page.fill("#birthday", "2024-03-05")
+    page.fill("#phone", "1380013800")  # one digit short
+    page.fill("#description", "左脸颊淡红色斑块，约一元硬币大小")
+    assert page.text_content("#description-count") == "16/1000"
+    page.set_input_files(
+        "#photo-input",
+        [
+            photo_file(tmp_path, "cheek.jpg", "JPEG", (200, 90, 90)),
+            photo_file(tmp_path, "neck.png", "PNG", (90, 90, 200)),
+        ],
+    )
+    page.wait_for_function(
+        "document.querySelectorAll('#photo-list .photo-done').length === 2"
+    )
+    page.shot("photos-uploaded")
+
+    page.click("#submit")
+    error = page.locator("#phone-error")
+    error.wait_for(state="visible")
+    assert "11位手机号" in error.text_content()
+    phone = page.locator("#phone")
+    assert "phone-error" in phone.get_attribute("aria-describedby")
+    assert phone.get_attribute("aria-invalid") == "true"
+    assert Order.objects.count() == 0
+    page.shot("phone-invalid")
+
+    page.fill("#phone", "13800138000")
+    page.click("#submit")
+    page.wait_for_url(re.compile(r"/h5/myorder/\?submitted=1$"))
+    page.locator("#order-details").wait_for(state="visible")
+    assert page.text_content("[data-key=statusLabel]") == "未认领"
+    assert page.text_content("[data-key=hospital]") == hospital.name
+    assert page.text_content("[data-key=wantTime]") == want_date.isoformat()
+    page.shot("my-order")
+
+    order = Order.objects.get()
+    assert order.patient_openid == PATIENT_OPENID
+    assert order.name == "小明"
+    assert order.phone == "13800138000"
+    assert order.want_date == want_date
+    assert order.status == OrderStatus.UNCLAIMED
+    photos = list(OrderPhoto.objects.filter(order=order).order_by("position"))
+    assert len(photos) == 2
+    assert photos[0].file.name.endswith(".jpg")
+    assert photos[1].file.name.endswith(".png")
+
+
+def test_family_second_booking_links_first(live_server, phone_page, hospital):
+    make_order(hospital, status=OrderStatus.UNCLAIMED)
+    page = phone_page
+    sign_in(page, live_server, PATIENT_OPENID)
+    page.goto(f"{live_server.url}/h5/")
+    page.select_option("#area", label="上海")
+    page.select_option("#hospital", label=hospital.name)
+    page.fill("#wantTime", timezone.localdate().isoformat())
+    page.fill("#name", "小红")
+    page.get_by_label("女", exact=True).check()
+    page.fill("#birthday", "2023-01-01")
+    page.fill("#phone", "13900139000")
+    page.click("#submit")
+    message = page.locator("#form-message")
+    message.wait_for(state="visible")
+    assert "已有预约正在进行中" in message.text_content()
+    assert message.locator("a").get_attribute("href") == "/h5/myorder/"
+    assert Order.objects.count() == 1
+    page.shot("order-in-progress")
+
+
+def test_photo_removal_and_required_fields(live_server, phone_page, hospital, tmp_path):
+    page = phone_page
+    sign_in(page, live_server, PATIENT_OPENID)
+    page.goto(f"{live_server.url}/h5/")
+    page.set_input_files(
+        "#photo-input", [photo_file(tmp_path, "a.jpg", "JPEG", (10, 200, 10))]
+    )
+    page.wait_for_selector("#photo-list .photo-done")
+    page.get_by_role("button", name="删除第1张照片").click()
+    assert page.locator("#photo-list .photo").count() == 0
+    page.click("#submit")
+    for field in ["area", "hospital", "wantTime", "name", "sex", "birthday", "phone"]:
+        assert page.locator(f"#{field}-error").is_visible(), field
+    assert page.evaluate("document.activeElement.id") == "area"
+    page.shot("required-fields")
+
+
+def test_salesperson_binds_and_records_memo(
+    live_server, phone_page, hospital, tmp_path
+):
+    roster = StaffMember.objects.create(
+        name="赵销售", phone="13700000009", role=StaffMember.Role.SALESPERSON
+    )
+    order = make_order(
+        hospital,
+        salesperson=roster,
+        name="陈小宝",
+        want_days=-1,
+        status=OrderStatus.CLAIMED,
+    )
+    make_order(
+        hospital, openid="o_another_patient_00000000", salesperson=roster, name="刘一"
+    )
+    photo = OrderPhoto.objects.create(order=order, file="photos/sample.png")
+    (tmp_path / "media" / "photos").mkdir(parents=True)
+    photo_file(tmp_path / "media" / "photos", "sample.png", "PNG", (220, 150, 150))
+    page = phone_page
+    sign_in(page, live_server, NEW_SALESPERSON_OPENID)
+
+    page.goto(f"{live_server.url}/h5/staff/patients/")
+    page.wait_for_url(re.compile(r"/h5/staff/bind/$"))
+    page.fill("#name", roster.name)
+    page.fill("#phone", roster.phone)
+    page.click("#send-code")
+    page.wait_for_function(
+        "document.getElementById('send-code').textContent.includes('秒后重发')"
+    )
+    assert page.locator("#send-code").is_disabled()
+    page.shot("code-sent")
+    sms_files = list(Path(settings.SMS_FILE_PATH).glob("*.txt"))
+    assert len(sms_files) == 1
+    code = re.search(r"(?<!\d)(\d{6})(?!\d)", sms_files[0].read_text()).group(1)
+
+    page.fill("#vercode", "000000" if code != "000000" else "111111")
+    page.click("#submit")
+    page.locator("#vercode-error").wait_for(state="visible")
+    assert "验证码错误" in page.text_content("#vercode-error")
+    page.fill("#vercode", code)
+    page.click("#submit")
+    page.wait_for_url(re.compile(r"/h5/staff/patients/$"))
+    roster.refresh_from_db()
+    assert roster.openid == NEW_SALESPERSON_OPENID
+
+    page.locator("#patient-list li").nth(1).wait_for()
+    assert page.text_content("#list-summary") == "共 2 位患者"
+    page.fill("#search-name", "小宝")
+    page.get_by_role("button", name="搜索", exact=True).click()
+    page.wait_for_function("document.querySelectorAll('#patient-list li').length === 1")
+    page.shot("patients-search")
+    page.click("#patient-list a")
+    page.wait_for_url(re.compile(rf"/h5/staff/patients/{order.pk}/$"))
+    page.locator("#patient-body").wait_for(state="visible")
+    assert page.text_content("[data-key=name]") == "陈小宝"
+    assert page.get_attribute("[data-key=phone]", "href") == f"tel:{order.phone}"
+    page.shot("patient-detail")
+    page.get_by_role("button", name="查看第1张照片大图").click()
+    assert page.locator("#viewer").is_visible()
+    page.shot("photo-enlarged")
+    page.click("#viewer-close")
+    assert page.locator("#viewer").is_hidden()
+
+    page.get_by_label("已安排治疗").check()
+    page.fill("#describe", "家长确认下周二来院治疗")
+    page.click("#submit")
+    page.locator("#form-message.notice-ok").wait_for()
+    assert page.text_content("[data-key=statusLabel]") == "已安排治疗"
+    assert "家长确认下周二来院治疗" in page.text_content("#history-list")
+    page.shot("memo-recorded")
+
+    memo = Memo.objects.get()
+    assert memo.order_id == order.pk
+    assert memo.salesperson_id == roster.pk
+    assert memo.status == OrderStatus.TREATMENT_ARRANGED
+    assert memo.text == "家长确认下周二来院治疗"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.TREATMENT_ARRANGED
+    assert photo.order_id == order.pk
