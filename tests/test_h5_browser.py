@@ -140,16 +140,37 @@ def test_family_second_booking_links_first(live_server, phone_page, hospital):
     page.shot("order-in-progress")
 
 
-def test_photo_removal_and_required_fields(live_server, phone_page, hospital, tmp_path):
+def test_photo_progress_removal_and_required(
+    live_server, phone_page, hospital, tmp_path
+):
     page = phone_page
     sign_in(page, live_server, PATIENT_OPENID)
     page.goto(f"{live_server.url}/h5/")
-    page.set_input_files(
-        "#photo-input", [photo_file(tmp_path, "a.jpg", "JPEG", (10, 200, 10))]
+
+    # A slow uplink (throughput in bytes per second) keeps the upload running
+    # while the test reads its progress. Random noise keeps the JPEG large.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 100,
+            "downloadThroughput": 500_000,
+            "uploadThroughput": 50_000,
+        },
     )
-    page.wait_for_selector("#photo-list .photo-done")
+    noise = tmp_path / "noise.jpg"
+    Image.effect_noise((800, 600), 100).convert("RGB").save(noise, "JPEG", quality=95)
+    page.set_input_files("#photo-input", [noise])
+    page.wait_for_selector("#photo-list .photo-uploading progress")
+    page.wait_for_function("document.querySelector('#photo-list progress')?.value > 0")
+    assert "上传中" in page.text_content("#photo-list .photo-status")
+    page.shot("upload-in-progress")
+
     page.get_by_role("button", name="删除第1张照片").click()
     assert page.locator("#photo-list .photo").count() == 0
+    assert page.text_content("#photo-add") == "添加照片"
+
     page.click("#submit")
     for field in ["area", "hospital", "wantTime", "name", "sex", "birthday", "phone"]:
         assert page.locator(f"#{field}-error").is_visible(), field
@@ -197,7 +218,13 @@ def test_salesperson_binds_and_records_memo(
     page.click("#submit")
     page.locator("#vercode-error").wait_for(state="visible")
     assert "验证码错误" in page.text_content("#vercode-error")
+    page.fill("#name", "赵某")
     page.fill("#vercode", code)
+    page.click("#submit")
+    page.locator("#form-message").wait_for(state="visible")
+    assert page.text_content("#form-message") == "手机号或姓名不匹配"
+    page.shot("roster-mismatch")
+    page.fill("#name", roster.name)
     page.click("#submit")
     page.wait_for_url(re.compile(r"/h5/staff/patients/$"))
     roster.refresh_from_db()
@@ -237,3 +264,22 @@ def test_salesperson_binds_and_records_memo(
     order.refresh_from_db()
     assert order.status == OrderStatus.TREATMENT_ARRANGED
     assert photo.order_id == order.pk
+
+
+def test_binding_resend_too_soon_counts_down(live_server, phone_page, client):
+    StaffMember.objects.create(name="赵销售", phone="13700000009")
+    assert client.post("/api/apoint/scrfcode/", {"phone": "13700000009"}).json() == {
+        "ret": 0,
+        "msg": "success",
+    }
+    page = phone_page
+    sign_in(page, live_server, NEW_SALESPERSON_OPENID)
+    page.goto(f"{live_server.url}/h5/staff/bind/")
+    page.fill("#phone", "137 0000 0009")
+    page.click("#send-code")
+    error = page.locator("#vercode-error")
+    error.wait_for(state="visible")
+    assert "请求过于频繁" in error.text_content()
+    assert page.locator("#send-code").is_disabled()
+    assert "秒后重发" in page.text_content("#send-code")
+    page.shot("resend-too-soon")

@@ -63,11 +63,13 @@ export function apiPost(path, fields) {
 }
 
 /** Upload one file with XMLHttpRequest, because fetch reports no upload
- * progress. `onProgress` gets a fraction from 0 to 1. Resolves to the
- * upload body: {result: 0, imgurl} or {result: 1, msg}. */
-export function apiUpload(file, onProgress) {
+ * progress. `onProgress` gets a fraction from 0 to 1, and aborting
+ * `signal` cancels the upload. Resolves to the upload body:
+ * {result: 0, imgurl} or {result: 1, msg}. */
+export function apiUpload(file, onProgress, signal) {
   return new Promise((resolve) => {
     const request = new XMLHttpRequest();
+    signal?.addEventListener("abort", () => request.abort());
     request.open("POST", API_BASE + "upload/");
     request.responseType = "json";
     request.upload.addEventListener("progress", (event) => {
@@ -79,7 +81,7 @@ export function apiUpload(file, onProgress) {
       else resolve({ result: 1, msg: `上传失败（HTTP ${request.status}）` });
     });
     request.addEventListener("error", () => resolve({ result: 1, msg: NETWORK_MESSAGE }));
-    request.addEventListener("timeout", () => resolve({ result: 1, msg: "上传超时，请重试" }));
+    request.addEventListener("abort", () => resolve({ result: 1, msg: "上传已取消" }));
     const data = new FormData();
     data.append("file", file);
     request.send(data);

@@ -34,7 +34,8 @@ const LABELS = {
   photo: "照片",
 };
 
-// Each photo: {file, previewUrl, imgurl, state: "uploading"|"done"|"failed"}.
+// Each photo: {file, previewUrl, imgurl, state ("uploading", "done" or
+// "failed"), progress, error, removed, upload (its AbortController)}.
 const photos = [];
 
 function fillSelect(select, rows, nameKey, placeholder) {
@@ -121,14 +122,16 @@ function removePhoto(photo) {
   photos.splice(index, 1);
   URL.revokeObjectURL(photo.previewUrl);
   photo.removed = true;
+  photo.upload.abort();
   renderPhotos();
 }
 
 async function uploadPhoto(photo) {
-  const body = await apiUpload(photo.file, (fraction) => {
+  const onProgress = (fraction) => {
     photo.progress = fraction;
     if (!photo.removed) renderPhotos();
-  });
+  };
+  const body = await apiUpload(photo.file, onProgress, photo.upload.signal);
   if (photo.removed) return;
   if (body.result === 0) {
     photo.state = "done";
@@ -156,6 +159,7 @@ function addPhotos(files) {
       progress: 0,
       error: "",
       removed: false,
+      upload: new AbortController(),
     };
     photos.push(photo);
     if (file.size > UPLOAD_MAX_BYTES) {
