@@ -163,9 +163,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    # WhiteNoise's compressed manifest storage, also hashing the names in
+    # ES module imports.
+    "staticfiles": {"BACKEND": "h5.storage.ModuleManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = LOCAL_MODE
 

@@ -54,6 +54,38 @@ def sign_in(page, live_server, openid: str) -> None:
     )
 
 
+# Returns a description of each control without a label and each tap target
+# smaller than 44 x 44 CSS pixels. Links inside a sentence are exempt,
+# because they size with the text around them.
+ACCESSIBILITY_PROBLEMS_JS = """() => {
+  const problems = [];
+  const visible = (el) => el.getClientRects().length > 0;
+  const describe = (el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`;
+  for (const el of document.querySelectorAll("input, select, textarea")) {
+    if (el.type === "hidden") continue;
+    if (!el.labels.length && !el.getAttribute("aria-label")) {
+      problems.push(`no label: ${describe(el)}`);
+    }
+  }
+  const targets = document.querySelectorAll(
+    "a, button, select, textarea, input:not([type=radio]):not([type=file]), " +
+      ".choice, label.button"
+  );
+  for (const el of targets) {
+    if (!visible(el)) continue;
+    const parent = el.parentElement;
+    if (el.tagName === "A" && parent.textContent.trim() !== el.textContent.trim()) {
+      continue;
+    }
+    const box = el.getBoundingClientRect();
+    if (box.width < 44 || box.height < 44) {
+      problems.push(`small target ${box.width}x${box.height}: ${describe(el)}`);
+    }
+  }
+  return problems;
+}"""
+
+
 def photo_file(folder: Path, name: str, fmt: str, color: tuple[int, int, int]) -> Path:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), color).save(buffer, fmt)
@@ -87,6 +119,7 @@ def test_family_books_with_two_photos(live_server, phone_page, hospital, tmp_pat
         "document.querySelectorAll('#photo-list .photo-done').length === 2"
     )
     page.shot("photos-uploaded")
+    assert page.evaluate(ACCESSIBILITY_PROBLEMS_JS) == []
 
     page.click("#submit")
     error = page.locator("#phone-error")
@@ -106,6 +139,7 @@ def test_family_books_with_two_photos(live_server, phone_page, hospital, tmp_pat
     assert page.text_content("[data-key=hospital]") == hospital.name
     assert page.text_content("[data-key=wantTime]") == want_date.isoformat()
     page.shot("my-order")
+    assert page.evaluate(ACCESSIBILITY_PROBLEMS_JS) == []
 
     order = Order.objects.get()
     assert order.patient_openid == PATIENT_OPENID
@@ -209,6 +243,7 @@ def test_salesperson_binds_and_records_memo(
         "document.getElementById('send-code').textContent.includes('秒后重发')"
     )
     assert page.locator("#send-code").is_disabled()
+    assert page.evaluate(ACCESSIBILITY_PROBLEMS_JS) == []
     page.shot("code-sent")
     sms_files = list(Path(settings.SMS_FILE_PATH).glob("*.txt"))
     assert len(sms_files) == 1
@@ -236,12 +271,14 @@ def test_salesperson_binds_and_records_memo(
     page.get_by_role("button", name="搜索", exact=True).click()
     page.wait_for_function("document.querySelectorAll('#patient-list li').length === 1")
     page.shot("patients-search")
+    assert page.evaluate(ACCESSIBILITY_PROBLEMS_JS) == []
     page.click("#patient-list a")
     page.wait_for_url(re.compile(rf"/h5/staff/patients/{order.pk}/$"))
     page.locator("#patient-body").wait_for(state="visible")
     assert page.text_content("[data-key=name]") == "陈小宝"
     assert page.get_attribute("[data-key=phone]", "href") == f"tel:{order.phone}"
     page.shot("patient-detail")
+    assert page.evaluate(ACCESSIBILITY_PROBLEMS_JS) == []
     page.get_by_role("button", name="查看第1张照片大图").click()
     assert page.locator("#viewer").is_visible()
     page.shot("photo-enlarged")
@@ -283,3 +320,29 @@ def test_binding_resend_too_soon_counts_down(live_server, phone_page, client):
     assert page.locator("#send-code").is_disabled()
     assert "秒后重发" in page.text_content("#send-code")
     page.shot("resend-too-soon")
+
+
+def test_patient_detail_refuses_other_salesperson(
+    live_server, phone_page, order, other_salesperson
+):
+    page = phone_page
+    sign_in(page, live_server, other_salesperson.openid)
+    page.goto(f"{live_server.url}/h5/staff/patients/{order.pk}/")
+    message = page.locator("#patient-message")
+    message.wait_for(state="visible")
+    assert message.text_content() == "未认证或无权限"
+    assert page.locator("#patient-body").is_hidden()
+    assert page.locator("#memo-form").is_hidden()
+    assert order.name not in page.content()
+    page.shot("other-salesperson")
+
+
+def test_my_order_without_booking(live_server, phone_page):
+    page = phone_page
+    sign_in(page, live_server, PATIENT_OPENID)
+    page.goto(f"{live_server.url}/h5/myorder/")
+    message = page.locator("#order-message")
+    message.wait_for(state="visible")
+    assert message.text_content() == "您还没有预约。"
+    assert page.locator("#order-details").is_hidden()
+    assert page.get_by_role("link", name="返回预约页").get_attribute("href") == "/h5/"
