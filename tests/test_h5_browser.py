@@ -206,8 +206,9 @@ def test_photo_progress_removal_and_required(
     assert page.text_content("#photo-add") == "添加照片"
 
     page.click("#submit")
-    for field in ["area", "hospital", "wantTime", "name", "sex", "birthday", "phone"]:
+    for field in ["area", "wantTime", "name", "sex", "birthday", "phone"]:
         assert page.locator(f"#{field}-error").is_visible(), field
+    assert page.locator("#hospital-error").is_hidden()
     assert page.evaluate("document.activeElement.id") == "area"
     page.shot("required-fields")
 
@@ -281,6 +282,10 @@ def test_salesperson_binds_and_records_memo(
     assert page.evaluate(ACCESSIBILITY_PROBLEMS_JS) == []
     page.get_by_role("button", name="查看第1张照片大图").click()
     assert page.locator("#viewer").is_visible()
+    assert page.evaluate("getComputedStyle(document.body).overflow") == "hidden"
+    assert page.get_attribute("#viewer-image", "src").endswith(
+        "/media/photos/sample.png"
+    )
     page.shot("photo-enlarged")
     page.click("#viewer-close")
     assert page.locator("#viewer").is_hidden()
@@ -293,13 +298,28 @@ def test_salesperson_binds_and_records_memo(
     assert "家长确认下周二来院治疗" in page.text_content("#history-list")
     page.shot("memo-recorded")
 
-    memo = Memo.objects.get()
+    # A paused order is closed: a salesperson cannot move it on, and the
+    # refusal shows under the status choices.
+    page.get_by_label("暂停跟进").check()
+    page.click("#submit")
+    page.wait_for_function(
+        "document.querySelector('[data-key=statusLabel]').textContent === '暂停跟进'"
+    )
+    page.get_by_label("已安排治疗").check()
+    page.click("#submit")
+    page.locator("#types-error").wait_for(state="visible")
+    assert "状态不能从「暂停跟进」(12)" in page.text_content("#types-error")
+    assert page.get_attribute("#types", "aria-describedby") == "types-error"
+    page.shot("memo-refused")
+
+    memo = Memo.objects.order_by("pk").first()
+    assert Memo.objects.count() == 2
     assert memo.order_id == order.pk
     assert memo.salesperson_id == roster.pk
     assert memo.status == OrderStatus.TREATMENT_ARRANGED
     assert memo.text == "家长确认下周二来院治疗"
     order.refresh_from_db()
-    assert order.status == OrderStatus.TREATMENT_ARRANGED
+    assert order.status == OrderStatus.PAUSED
     assert photo.order_id == order.pk
 
 

@@ -187,6 +187,8 @@ function checkRequired() {
   let ok = true;
   for (const [field, message] of Object.entries(missing)) {
     const value = form.elements[field].value;
+    // Without a province the hospital list is empty, and its hint says so.
+    if (field === "hospital" && !areaSelect.value) continue;
     if (!value || !value.trim()) {
       showFieldError(form, field, message);
       ok = false;

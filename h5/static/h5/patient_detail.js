@@ -26,11 +26,13 @@ function openViewer(url, alt) {
   viewerImage.src = url;
   viewerImage.alt = alt;
   viewer.hidden = false;
+  document.body.classList.add("viewer-open");
   document.getElementById("viewer-close").focus();
 }
 
 function closeViewer() {
   viewer.hidden = true;
+  document.body.classList.remove("viewer-open");
   viewerImage.removeAttribute("src");
   lastFocus?.focus();
 }
