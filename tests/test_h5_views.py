@@ -140,3 +140,17 @@ def test_patient_detail_shows_no_order_data(salesperson, other_salesperson, orde
     assert response.status_code == 200
     assert order.name not in response.text
     assert order.phone not in response.text
+
+
+def test_page_views_query_counts(django_assert_num_queries, salesperson, order):
+    # One query loads the session; staff pages add one for the staff check.
+    family = signed_in_client(PATIENT_OPENID)
+    staff = signed_in_client(SALESPERSON_OPENID)
+    with django_assert_num_queries(1):
+        family.get(reverse("h5:book"))
+    with django_assert_num_queries(1):
+        family.get(reverse("h5:my_order"))
+    with django_assert_num_queries(2):
+        staff.get(reverse("h5:patients"))
+    with django_assert_num_queries(2):
+        staff.get(reverse("h5:patient_detail", args=[order.pk]))
