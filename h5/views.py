@@ -54,8 +54,8 @@ def _signin_page(request: HttpRequest) -> HttpResponse:
 
 def _page(request: HttpRequest, template: str, **context: Any) -> HttpResponse:
     response = render(request, template, context)
-    # Pages hold no personal data, but a shared phone's back button should
-    # not show another family's form state from the cache.
+    # The pages embed today's date window, so a cached copy would offer
+    # yesterday's dates.
     response["Cache-Control"] = "no-store"
     return response
 
