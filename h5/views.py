@@ -1,7 +1,7 @@
 """The WeChat H5 pages: HTML shells whose scripts call /api/apoint/.
 
-A page is served only to a caller whose session holds an openid. The
-scripts never send an openid, so the API takes the session's.
+A caller whose session contains no openid gets a sign-in link instead of
+the page. The scripts never send an openid, so the API takes the session's.
 """
 
 import datetime

@@ -366,3 +366,27 @@ def test_my_order_without_booking(live_server, phone_page):
     assert message.text_content() == "您还没有预约。"
     assert page.locator("#order-details").is_hidden()
     assert page.get_by_role("link", name="返回预约页").get_attribute("href") == "/h5/"
+
+
+def test_booking_after_session_expired(live_server, phone_page, hospital):
+    page = phone_page
+    sign_in(page, live_server, PATIENT_OPENID)
+    page.goto(f"{live_server.url}/h5/")
+    page.select_option("#area", label="上海")
+    page.select_option("#hospital", label=hospital.name)
+    page.fill("#wantTime", timezone.localdate().isoformat())
+    page.fill("#name", "小红")
+    page.get_by_label("女", exact=True).check()
+    page.fill("#birthday", "2023-01-01")
+    page.fill("#phone", "13900139000")
+    page.context.clear_cookies()
+    page.click("#submit")
+    message = page.locator("#form-message")
+    message.wait_for(state="visible")
+    assert message.text_content() == "登录已过期，请重新打开此页面 重新打开"
+    assert Order.objects.count() == 0
+
+    message.get_by_role("link", name="重新打开").click()
+    page.wait_for_selector("text=请先通过微信授权")
+    assert page.get_attribute("a.button", "href") == "/dev/signin/?next=%2Fh5%2F"
+    page.shot("session-expired")

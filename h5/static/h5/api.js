@@ -26,11 +26,23 @@ const FALLBACK_MESSAGES = {
   8: "服务器出错了，请稍后再试",
 };
 export const NETWORK_MESSAGE = "网络连接失败，请检查网络后重试";
+const SESSION_EXPIRED_MESSAGE = "登录已过期，请重新打开此页面";
 
 const API_BASE = document.body.dataset.api || "/api/apoint/";
 
+/** Return whether the call failed for want of a session openid. That is
+ * ret 5 on the family and binding pages, which need no staff binding, or
+ * ret 2 on `openid` when the server trusts a sent openid and none was sent. */
+export function needsSignIn(body) {
+  return (
+    body?.ret === RET.FORBIDDEN ||
+    (body?.ret === RET.INVALID && String(body.msg).startsWith("openid "))
+  );
+}
+
 /** Return the message to show for a response body. */
 export function messageFor(body) {
+  if (body?.ret === RET.INVALID && needsSignIn(body)) return SESSION_EXPIRED_MESSAGE;
   if (body && typeof body.msg === "string" && body.msg && body.msg !== "success") {
     return body.msg;
   }

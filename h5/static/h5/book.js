@@ -1,5 +1,5 @@
 // The booking page: province, hospital, date, the patient, photos, submit.
-import { RET, apiGet, apiPost, apiUpload, messageFor } from "./api.js";
+import { RET, apiGet, apiPost, apiUpload, messageFor, needsSignIn } from "./api.js";
 import {
   bindCounter,
   clearErrors,
@@ -206,18 +206,17 @@ function checkRequired() {
 
 function showResult(body) {
   const message = messageFor(body);
-  if (body.ret === RET.CONFLICT) {
+  if (needsSignIn(body)) {
+    setMessage(form, message, "error", { href: location.href, text: "重新打开" });
+  } else if (body.ret === RET.CONFLICT) {
     setMessage(form, message, "error", { href: MY_ORDER_URL, text: "查看我的预约" });
   } else if (body.ret === RET.INVALID) {
     if (!showInvalid(form, message, LABELS)) setMessage(form, message);
   } else if (body.ret === RET.NOT_FOUND) {
     const field = message.startsWith("省份") ? "area" : "hospital";
     showFieldError(form, field, `${message}，请重新选择`);
-  } else if (body.ret === RET.RATE_LIMITED) {
-    setMessage(form, message);
-  } else if (body.ret === RET.FORBIDDEN) {
-    setMessage(form, message, "error", { href: location.href, text: "重新打开" });
   } else {
+    // ret 4 (too many requests) and transport failures: the server's words.
     setMessage(form, message);
   }
   focusFirstError(form);

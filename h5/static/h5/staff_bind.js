@@ -1,5 +1,5 @@
 // Staff binding: send a code to the roster phone, then bind this WeChat.
-import { RET, apiPost, messageFor } from "./api.js";
+import { RET, apiPost, messageFor, needsSignIn } from "./api.js";
 import {
   clearErrors,
   focusFirstError,
@@ -101,7 +101,9 @@ async function submit(event) {
     location.assign(PATIENTS_URL);
     return;
   }
-  if (body.ret === RET.ALREADY_BOUND) {
+  if (needsSignIn(body)) {
+    setMessage(form, message, "error", { href: location.href, text: "重新打开" });
+  } else if (body.ret === RET.ALREADY_BOUND) {
     setMessage(form, message, "ok", { href: PATIENTS_URL, text: "进入我的患者" });
   } else if (body.ret === RET.INVALID) {
     if (!showInvalid(form, message, LABELS)) setMessage(form, message);
