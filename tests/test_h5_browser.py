@@ -14,7 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from apoint.identity import SESSION_OPENID_KEY
-from apoint.models import Memo, Order, OrderPhoto, StaffMember
+from apoint.models import Hospital, Memo, Order, OrderPhoto, StaffMember
 from apoint.statuses import OrderStatus
 from tests.conftest import PATIENT_OPENID, make_order
 
@@ -390,3 +390,43 @@ def test_booking_after_session_expired(live_server, phone_page, hospital):
     page.wait_for_selector("text=请先通过微信授权")
     assert page.get_attribute("a.button", "href") == "/dev/signin/?next=%2Fh5%2F"
     page.shot("session-expired")
+
+
+def test_booking_hospital_gone_meanwhile(live_server, phone_page, hospital):
+    page = phone_page
+    sign_in(page, live_server, PATIENT_OPENID)
+    page.goto(f"{live_server.url}/h5/")
+    page.select_option("#area", label="上海")
+    page.select_option("#hospital", label=hospital.name)
+    page.fill("#wantTime", timezone.localdate().isoformat())
+    page.fill("#name", "小红")
+    page.get_by_label("女", exact=True).check()
+    page.fill("#birthday", "2023-01-01")
+    page.fill("#phone", "13900139000")
+    Hospital.objects.filter(pk=hospital.pk).update(is_active=False)
+    page.click("#submit")
+    error = page.locator("#hospital-error")
+    error.wait_for(state="visible")
+    assert error.text_content() == "医院不存在，请重新选择"
+    assert page.get_attribute("#hospital", "aria-invalid") == "true"
+    assert Order.objects.count() == 0
+
+
+def test_booking_keeps_nine_photos(live_server, phone_page, tmp_path):
+    page = phone_page
+    sign_in(page, live_server, PATIENT_OPENID)
+    page.goto(f"{live_server.url}/h5/")
+    files = []
+    for number in range(10):
+        path = tmp_path / f"p{number}.png"
+        Image.new("RGB", (8, 8), (number * 20, 0, 0)).save(path, "PNG")
+        files.append(path)
+    page.set_input_files("#photo-input", files)
+    page.wait_for_function(
+        "document.querySelectorAll('#photo-list .photo-done').length === 9"
+    )
+    assert page.locator("#photo-list .photo").count() == 9
+    assert "已忽略多选的 1 张" in page.text_content("#photo-error")
+    assert page.locator("#photo-input").is_disabled()
+    assert page.text_content("#photo-add") == "已达 9 张上限"
+    page.shot("nine-photos")
