@@ -37,6 +37,7 @@ run: setup serve
 serve:
 	@echo "API:   http://$(HOST):$(PORT)/api/apoint/  (OpenAPI: /api/apoint/docs)"
 	@echo "Admin: http://$(HOST):$(PORT)/admin/  (create an account: $(BIN)/python manage.py createsuperuser)"
+	@echo "Phone: http://$(HOST):$(PORT)/h5/  (booking; salespeople: /h5/staff/bind/, /h5/staff/patients/)"
 	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
 		--workers $(WEB_WORKERS) --blocking-threads $(WEB_THREADS) \
 		--no-ws config.wsgi:application

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "apoint",
+    "h5",
 ]
 
 MIDDLEWARE = [
@@ -162,9 +163,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    # WhiteNoise's compressed manifest storage, also hashing the names in
+    # ES module imports.
+    "staticfiles": {"BACKEND": "h5.storage.ModuleManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = LOCAL_MODE
 
@@ -185,6 +186,10 @@ SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms")))
 # Trust the openid the client sends. On in local mode only: in production
 # the openid comes from the WeChat session.
 APOINT_TRUST_CLIENT_OPENID = env_bool("APOINT_TRUST_CLIENT_OPENID", LOCAL_MODE)
+
+# Path that starts WeChat web authorization for the H5 pages, which add
+# ?next=<page>. Empty: local mode links to the development sign-in instead.
+H5_WECHAT_AUTH_URL = env_str("H5_WECHAT_AUTH_URL", "")
 
 # Proxies whose X-Forwarded-For names the client: addresses or networks.
 APOINT_TRUSTED_PROXIES = env_list("APOINT_TRUSTED_PROXIES", [])
