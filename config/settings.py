@@ -181,6 +181,25 @@ SECURE_REFERRER_POLICY = "same-origin"
 # SMS: console (logs the message) or file (one file per message).
 SMS_BACKEND = env_str("SMS_BACKEND", "console")
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms")))
+# Gateways (tencent, aliyun). Endpoints have no default: the operator names
+# the provider host. SMS_TEMPLATE_IDS maps template names to provider ids,
+# as name=id pairs separated by commas.
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")
+SMS_TEMPLATE_IDS = dict(
+    pair.split("=", 1) for pair in env_list("SMS_TEMPLATE_IDS", []) if "=" in pair
+)
+SMS_TIMEOUT_SECONDS = min(env_int("SMS_TIMEOUT_SECONDS", 3, minimum=1), 3)
+SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 2000, minimum=0)
+SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_APP_ID = env_str("SMS_TENCENT_APP_ID", "")
+SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_ENDPOINT = env_str("SMS_TENCENT_ENDPOINT", "")
+SMS_TENCENT_SCHEME = env_str("SMS_TENCENT_SCHEME", "https")
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "")
+SMS_ALIYUN_PROTOCOL = env_str("SMS_ALIYUN_PROTOCOL", "https")
 
 # Trust the openid the client sends. On in local mode only: in production
 # the openid comes from the WeChat session.
