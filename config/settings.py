@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "apoint",
+    "wechat",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +177,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not LOCAL_MODE
+CSRF_COOKIE_SECURE = not LOCAL_MODE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -204,6 +208,19 @@ SMS_ALIYUN_PROTOCOL = env_str("SMS_ALIYUN_PROTOCOL", "https")
 # Trust the openid the client sends. On in local mode only: in production
 # the openid comes from the WeChat session.
 APOINT_TRUST_CLIENT_OPENID = env_bool("APOINT_TRUST_CLIENT_OPENID", LOCAL_MODE)
+
+# WeChat official account. The API bases have no default: production sets
+# https://api.weixin.qq.com/ and https://open.weixin.qq.com/connect/, tests
+# a local fake. WECHAT_TEMPLATE_IDS maps message kinds to template ids, as
+# kind=id pairs separated by commas.
+WECHAT_APP_ID = env_str("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = env_str("WECHAT_APP_SECRET", "")
+WECHAT_API_BASE_URL = env_str("WECHAT_API_BASE_URL", "")
+WECHAT_OAUTH_BASE_URL = env_str("WECHAT_OAUTH_BASE_URL", "")
+WECHAT_TEMPLATE_IDS = dict(
+    pair.split("=", 1) for pair in env_list("WECHAT_TEMPLATE_IDS", []) if "=" in pair
+)
+WECHAT_TIMEOUT_SECONDS = 3
 
 # Proxies whose X-Forwarded-For names the client: addresses or networks.
 APOINT_TRUSTED_PROXIES = env_list("APOINT_TRUSTED_PROXIES", [])

@@ -6,6 +6,7 @@ import pytest
 
 from apoint.sms import get_backend
 from tests.fakes.sms import FakeAliyunSms, FakeTencentSms
+from tests.fakes.wechat import APP_ID, APP_SECRET, FakeWeChat
 
 
 @pytest.fixture
@@ -40,4 +41,16 @@ def aliyun(settings) -> Iterator[FakeAliyunSms]:
     get_backend.cache_clear()
     yield fake
     get_backend.cache_clear()
+    fake.stop()
+
+
+@pytest.fixture
+def wechat(settings) -> Iterator[FakeWeChat]:
+    fake = FakeWeChat()
+    settings.WECHAT_APP_ID = APP_ID
+    settings.WECHAT_APP_SECRET = APP_SECRET
+    settings.WECHAT_API_BASE_URL = f"{fake.base_url}/"
+    settings.WECHAT_OAUTH_BASE_URL = f"{fake.base_url}/connect/"
+    settings.WECHAT_TIMEOUT_SECONDS = 1
+    yield fake
     fake.stop()
