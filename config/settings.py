@@ -222,6 +222,16 @@ WECHAT_TEMPLATE_IDS = dict(
 )
 WECHAT_TIMEOUT_SECONDS = 3
 
+# Notifications: "thread" sends right after commit in a background thread
+# of the web process, "worker" leaves everything to the
+# notifications_worker command. The worker also retries and sends reminders.
+NOTIFICATIONS_DELIVERY = env_str("NOTIFICATIONS_DELIVERY", "thread")
+if NOTIFICATIONS_DELIVERY not in {"thread", "worker", "inline"}:
+    raise ImproperlyConfigured(
+        f"NOTIFICATIONS_DELIVERY={NOTIFICATIONS_DELIVERY!r} is invalid: "
+        "use thread or worker."
+    )
+
 # Proxies whose X-Forwarded-For names the client: addresses or networks.
 APOINT_TRUSTED_PROXIES = env_list("APOINT_TRUSTED_PROXIES", [])
 

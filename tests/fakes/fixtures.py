@@ -54,3 +54,9 @@ def wechat(settings) -> Iterator[FakeWeChat]:
     settings.WECHAT_TIMEOUT_SECONDS = 1
     yield fake
     fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def _notifications_left_to_worker(settings) -> None:
+    # Tests send notifications only when they ask to, never in a thread.
+    settings.NOTIFICATIONS_DELIVERY = "worker"
