@@ -7,7 +7,6 @@ from notifications.models import HospitalTexts, Notification
 class HospitalTextsAdmin(admin.ModelAdmin):
     list_display = ["hospital", "updated_at"]
     search_fields = ["hospital__name"]
-    autocomplete_fields: list[str] = []
 
 
 @admin.register(Notification)
