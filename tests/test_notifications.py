@@ -6,11 +6,13 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connections, transaction
+from django.test import Client
 
 from apoint import services
 from apoint.models import Hospital, OrderEvent, Province, StaffMember
 from apoint.signals import order_event_recorded
 from apoint.statuses import Actor, OrderStatus
+from notifications import receivers
 from notifications.delivery import MAX_TRIES, deliver_due
 from notifications.models import HospitalTexts, Notification
 from notifications.texts import DEFAULT_TEXTS
@@ -586,3 +588,18 @@ def test_hospital_texts_editable_in_admin(client, hospital, django_user_model):
     )
     assert response.status_code == 302
     assert HospitalTexts.objects.get().confirmation == "请于{date}到{address}就诊。"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_thread_sends_after_commit(reminder_channels, settings):
+    wechat, _ = reminder_channels
+    settings.NOTIFICATIONS_DELIVERY = "thread"
+    province, _ = Province.objects.get_or_create(name="上海")
+    hospital = Hospital.objects.create(name="线程医院", province=province)
+    body = submit(Client(), hospital)
+    assert body["ret"] == 0
+    # Wait for the background thread to finish what the commit queued.
+    receivers._executor.submit(lambda: None).result(timeout=10)
+    [message] = wechat.templates_sent
+    assert message["template_id"] == "tpl_order_submitted"
+    assert Notification.objects.get().status == Status.SENT

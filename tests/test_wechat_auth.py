@@ -8,6 +8,7 @@ from django.test import Client
 from apoint.identity import SESSION_OPENID_KEY
 from tests.fakes.wechat import FakeWeChat
 from wechat import urls as wechat_urls
+from wechat.checks import check_wechat_settings
 
 ORIGIN = "http://testserver"
 
@@ -190,3 +191,16 @@ def test_dev_signin_not_routed_in_production(settings):
     finally:
         settings.LOCAL_MODE = True
         importlib.reload(wechat_urls)
+
+
+def test_production_check_needs_wechat(settings):
+    settings.LOCAL_MODE = False
+    settings.WECHAT_APP_SECRET = ""
+    errors = check_wechat_settings()
+    assert [error.id for error in errors] == ["wechat.E001"] * 4
+    assert "WECHAT_APP_SECRET" in errors[1].msg
+
+
+def test_production_check_passes_configured(settings, wechat):
+    settings.LOCAL_MODE = False
+    assert check_wechat_settings() == []
