@@ -23,7 +23,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "sent_at",
     ]
     list_filter = ["status", "kind", "channel"]
-    search_fields = ["order__id"]
+    search_fields = ["=order__id"]
     # The record is what happened: the back office reads it, never edits it.
     readonly_fields = [field.name for field in Notification._meta.fields]
 

@@ -3,6 +3,7 @@ import threading
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connections, transaction
@@ -603,3 +604,26 @@ def test_thread_sends_after_commit(reminder_channels, settings):
     [message] = wechat.templates_sent
     assert message["template_id"] == "tpl_order_submitted"
     assert Notification.objects.get().status == Status.SENT
+
+
+def test_wechat_timeout_retries_later(
+    client, hospital, channels, django_capture_on_commit_callbacks
+):
+    wechat, tencent = channels
+    wechat.delay_seconds = 1.5
+    with django_capture_on_commit_callbacks(execute=True):
+        body = submit(client, hospital)
+    assert body["ret"] == 0
+    notification = Notification.objects.get()
+    assert notification.status == Status.PENDING
+    assert "WeChat unreachable" in notification.last_error
+    assert tencent.requests == []
+
+
+def test_notification_admin_lists_and_searches(client, order, agent, channels):
+    confirm(order, agent)
+    admin = User.objects.create_superuser("admin", "a@example.com", "pw")
+    client.force_login(admin)
+    for query in (str(order.pk), "abc"):
+        response = client.get("/admin/notifications/notification/", {"q": query})
+        assert response.status_code == 200
