@@ -43,9 +43,9 @@ def require_same_origin(request: HttpRequest) -> None:
 
     The API takes no CSRF token, so a request that relies on the session
     cookie must carry an Origin, or failing that a Referer, naming this
-    site or one of CSRF_TRUSTED_ORIGINS. Browsers send Origin with every
-    POST. SameSite=Lax already keeps the cookie off cross-site POSTs; this
-    check also covers browsers and subdomains where it does not.
+    site or one of CSRF_TRUSTED_ORIGINS. Current browsers send Origin with
+    every POST. SameSite=Lax already keeps the cookie off cross-site POSTs,
+    and this check also covers sibling subdomains, which count as same-site.
     """
     if request.method in {"GET", "HEAD", "OPTIONS", "TRACE"}:
         return

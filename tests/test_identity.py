@@ -31,7 +31,7 @@ def signed_in(openid: str) -> Client:
     session = client.session
     session[SESSION_OPENID_KEY] = openid
     session.save()
-    client.cookies["sessionid"] = session.session_key
+    client.cookies["sessionid"] = str(session.session_key)
     return client
 
 

@@ -61,6 +61,7 @@ def get_backend(name: str | None = None) -> SmsBackend:
 
 def send_sms(message: SmsMessage) -> None:
     """Send `message` or raise SmsError. Every try counts against the budget."""
+    # Imported here because apoint.sms.budget imports SmsError from here.
     from apoint.sms.budget import spend_budget
 
     spend_budget(message)
