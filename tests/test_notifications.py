@@ -627,3 +627,81 @@ def test_notification_admin_lists_and_searches(client, order, agent, channels):
     for query in (str(order.pk), "abc"):
         response = client.get("/admin/notifications/notification/", {"q": query})
         assert response.status_code == 200
+
+
+def postpone(order, agent, salesperson) -> None:
+    services.order_set_status(
+        order_id=order.pk,
+        status=OrderStatus.POSTPONED,
+        actor=Actor.CUSTOMER_SERVICE,
+        staff=agent,
+    )
+
+
+def transfer(order, agent, salesperson) -> None:
+    services.memo_record(
+        order_id=order.pk,
+        salesperson=salesperson,
+        text="转院",
+        status=OrderStatus.TRANSFERRED,
+    )
+
+
+FAMILY_PHONE = "+8616253478956"
+SALES_PHONE = "+8613800000001"
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        (
+            lambda order, agent, salesperson: confirm(order, agent),
+            {
+                ("sms_order_confirmed", FAMILY_PHONE),
+                ("sms_sales_order_confirmed", SALES_PHONE),
+            },
+        ),
+        (postpone, {("sms_order_postponed", FAMILY_PHONE)}),
+        (transfer, {("sms_sales_order_transferred", SALES_PHONE)}),
+    ],
+    ids=["confirmed", "postponed", "transferred"],
+)
+def test_every_message_falls_back_to_sms(
+    order,
+    agent,
+    salesperson,
+    channels,
+    django_capture_on_commit_callbacks,
+    action,
+    expected,
+):
+    wechat, tencent = channels
+    wechat.template_errors = {PATIENT_OPENID: 43101, SALESPERSON_OPENID: 40003}
+    with django_capture_on_commit_callbacks(execute=True):
+        action(order, agent, salesperson)
+    sent = {
+        (payload["TemplateId"], payload["PhoneNumberSet"][0])
+        for payload in tencent.sent()
+    }
+    assert sent == expected
+    assert wechat.templates_sent == []
+    statuses = Notification.objects.filter(event__isnull=False).values_list(
+        "status", "channel"
+    )
+    assert set(statuses) == {(Status.SENT, "sms")}
+
+
+def test_reminder_falls_back_to_sms_only(hospital, agent, reminder_channels):
+    wechat, tencent = reminder_channels
+    wechat.template_errors[PATIENT_OPENID] = 43004
+    with time_machine.travel(at(dt.date(2026, 12, 1), 10), tick=False):
+        order = confirmed_order(hospital, agent, VISIT)
+    Notification.objects.filter(due_date__isnull=True).update(status=Status.SENT)
+    with time_machine.travel(at(VISIT, 8, 0), tick=False):
+        deliver_due()
+    row = reminders(order)[Kind.REMINDER_DAY]
+    assert row.status == Status.SENT
+    assert row.channel == "sms"
+    assert [payload["TemplateId"] for payload in tencent.sent()] == [
+        "sms_visit_reminder_day"
+    ]
