@@ -71,6 +71,7 @@ def code_send(*, phone: str, client_ip: str) -> None:
         text=CODE_TEXT.format(code=code),
         template=CODE_TEMPLATE,
         params=(code,),
+        param_names=("code",),
     )
     try:
         send_sms(message)

@@ -2,6 +2,7 @@
 
 import functools
 import ipaddress
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -11,6 +12,7 @@ from apoint.models import StaffMember
 from apoint.validation import parse_openid
 
 SESSION_OPENID_KEY = "apoint_openid"
+MSG_CROSS_SITE = "请求来源不是本站，已拒绝"
 
 
 def request_openid(request: HttpRequest, sent: str) -> str:
@@ -18,17 +20,43 @@ def request_openid(request: HttpRequest, sent: str) -> str:
 
     With APOINT_TRUST_CLIENT_OPENID on, the openid is taken as sent (the
     session's when none is sent). Off, it comes from the WeChat session and a
-    sent openid must match it (ret 5 otherwise).
+    sent openid must match it (ret 5 otherwise). A POST that relies on the
+    session must come from this site (see `require_same_origin`).
     """
     session_openid = request.session.get(SESSION_OPENID_KEY, "")
     sent = sent.strip()
     if settings.APOINT_TRUST_CLIENT_OPENID:
-        return parse_openid(sent or session_openid)
+        if sent or not session_openid:
+            return parse_openid(sent)
+        require_same_origin(request)
+        return parse_openid(session_openid)
     if not session_openid:
         raise ApiError(Ret.FORBIDDEN, "未通过微信授权，请从微信中打开")
     if sent and sent != session_openid:
         raise ApiError(Ret.FORBIDDEN, MSG_FORBIDDEN)
+    require_same_origin(request)
     return session_openid
+
+
+def require_same_origin(request: HttpRequest) -> None:
+    """Reject a state-changing request from another site (ret 5).
+
+    The API takes no CSRF token, so a request that relies on the session
+    cookie must carry an Origin, or failing that a Referer, naming this
+    site or one of CSRF_TRUSTED_ORIGINS. Current browsers send Origin with
+    every POST. SameSite=Lax already keeps the cookie off cross-site POSTs,
+    and this check also covers sibling subdomains, which count as same-site.
+    """
+    if request.method in {"GET", "HEAD", "OPTIONS", "TRACE"}:
+        return
+    allowed = {f"{request.scheme}://{request.get_host()}"}
+    allowed.update(settings.CSRF_TRUSTED_ORIGINS)
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+        origin = f"{referer.scheme}://{referer.netloc}" if referer.netloc else ""
+    if origin not in allowed:
+        raise ApiError(Ret.FORBIDDEN, MSG_CROSS_SITE)
 
 
 def bound_staff(request: HttpRequest, sent: str) -> StaffMember:

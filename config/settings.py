@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "apoint",
     "h5",
+    "wechat",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -176,12 +178,33 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not LOCAL_MODE
+CSRF_COOKIE_SECURE = not LOCAL_MODE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # SMS: console (logs the message) or file (one file per message).
 SMS_BACKEND = env_str("SMS_BACKEND", "console")
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms")))
+# Gateways (tencent, aliyun). Endpoints have no default: the operator names
+# the provider host. SMS_TEMPLATE_IDS maps template names to provider ids,
+# as name=id pairs separated by commas.
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")
+SMS_TEMPLATE_IDS = dict(
+    pair.split("=", 1) for pair in env_list("SMS_TEMPLATE_IDS", []) if "=" in pair
+)
+SMS_TIMEOUT_SECONDS = min(env_int("SMS_TIMEOUT_SECONDS", 3, minimum=1), 3)
+SMS_DAILY_BUDGET = env_int("SMS_DAILY_BUDGET", 2000, minimum=0)
+SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_APP_ID = env_str("SMS_TENCENT_APP_ID", "")
+SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_ENDPOINT = env_str("SMS_TENCENT_ENDPOINT", "")
+SMS_TENCENT_SCHEME = env_str("SMS_TENCENT_SCHEME", "https")
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "")
+SMS_ALIYUN_PROTOCOL = env_str("SMS_ALIYUN_PROTOCOL", "https")
 
 # Trust the openid the client sends. On in local mode only: in production
 # the openid comes from the WeChat session.
@@ -190,6 +213,28 @@ APOINT_TRUST_CLIENT_OPENID = env_bool("APOINT_TRUST_CLIENT_OPENID", LOCAL_MODE)
 # Path that starts WeChat web authorization for the H5 pages, which add
 # ?next=<page>. Empty: local mode links to the development sign-in instead.
 H5_WECHAT_AUTH_URL = env_str("H5_WECHAT_AUTH_URL", "")
+# WeChat official account. The API bases have no default: production sets
+# https://api.weixin.qq.com/ and https://open.weixin.qq.com/connect/, tests
+# a local fake. WECHAT_TEMPLATE_IDS maps message kinds to template ids, as
+# kind=id pairs separated by commas.
+WECHAT_APP_ID = env_str("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = env_str("WECHAT_APP_SECRET", "")
+WECHAT_API_BASE_URL = env_str("WECHAT_API_BASE_URL", "")
+WECHAT_OAUTH_BASE_URL = env_str("WECHAT_OAUTH_BASE_URL", "")
+WECHAT_TEMPLATE_IDS = dict(
+    pair.split("=", 1) for pair in env_list("WECHAT_TEMPLATE_IDS", []) if "=" in pair
+)
+WECHAT_TIMEOUT_SECONDS = 3
+
+# Notifications: "thread" sends right after commit in a background thread
+# of the web process, "worker" leaves everything to the
+# notifications_worker command. The worker also retries and sends reminders.
+NOTIFICATIONS_DELIVERY = env_str("NOTIFICATIONS_DELIVERY", "thread")
+if NOTIFICATIONS_DELIVERY not in {"thread", "worker", "inline"}:
+    raise ImproperlyConfigured(
+        f"NOTIFICATIONS_DELIVERY={NOTIFICATIONS_DELIVERY!r} is invalid: "
+        "use thread or worker."
+    )
 
 # Proxies whose X-Forwarded-For names the client: addresses or networks.
 APOINT_TRUSTED_PROXIES = env_list("APOINT_TRUSTED_PROXIES", [])

@@ -13,5 +13,6 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
     path("h5/", include("h5.urls")),
+    path("", include("wechat.urls")),
     re_path(r"^media/(?P<path>.+)$", serve_media, name="media"),
 ]

@@ -38,7 +38,8 @@ def order_fields(hospital: Hospital, /, **overrides: str) -> dict[str, str]:
 
 
 def post(client: Client, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
-    response = client.post(f"{API}/{endpoint}/", data)
+    # Browsers send Origin with every POST; session-mode calls require it.
+    response = client.post(f"{API}/{endpoint}/", data, HTTP_ORIGIN="http://testserver")
     assert response.status_code == 200
     return response.json()
 

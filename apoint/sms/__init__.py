@@ -21,6 +21,9 @@ class SmsMessage:
     # template; console and file backends write `text`.
     template: str = ""
     params: tuple[str, ...] = ()
+    # Names of the template's variables, for gateways that fill them by
+    # name (Aliyun); empty means p1, p2, ...
+    param_names: tuple[str, ...] = ()
 
 
 class SmsError(Exception):
@@ -38,6 +41,8 @@ class SmsBackend(Protocol):
 BACKENDS = {
     "console": "apoint.sms.local.ConsoleBackend",
     "file": "apoint.sms.local.FileBackend",
+    "tencent": "apoint.sms.gateways.TencentBackend",
+    "aliyun": "apoint.sms.gateways.AliyunBackend",
 }
 
 
@@ -55,4 +60,9 @@ def get_backend(name: str | None = None) -> SmsBackend:
 
 
 def send_sms(message: SmsMessage) -> None:
+    """Send `message` or raise SmsError. Every try counts against the budget."""
+    # Imported here because apoint.sms.budget imports SmsError from here.
+    from apoint.sms.budget import spend_budget
+
+    spend_budget(message)
     get_backend().send(message)
