@@ -210,9 +210,6 @@ SMS_ALIYUN_PROTOCOL = env_str("SMS_ALIYUN_PROTOCOL", "https")
 # the openid comes from the WeChat session.
 APOINT_TRUST_CLIENT_OPENID = env_bool("APOINT_TRUST_CLIENT_OPENID", LOCAL_MODE)
 
-# Path that starts WeChat web authorization for the H5 pages, which add
-# ?next=<page>. Empty: local mode links to the development sign-in instead.
-H5_WECHAT_AUTH_URL = env_str("H5_WECHAT_AUTH_URL", "")
 # WeChat official account. The API bases have no default: production sets
 # https://api.weixin.qq.com/ and https://open.weixin.qq.com/connect/, tests
 # a local fake. WECHAT_TEMPLATE_IDS maps message kinds to template ids, as
@@ -225,6 +222,14 @@ WECHAT_TEMPLATE_IDS = dict(
     pair.split("=", 1) for pair in env_list("WECHAT_TEMPLATE_IDS", []) if "=" in pair
 )
 WECHAT_TIMEOUT_SECONDS = 3
+
+# Path that starts WeChat web authorization for the H5 pages, which add
+# ?next=<page>: the wechat app's own view once WeChat is configured. Empty:
+# local mode links to the development sign-in instead.
+H5_WECHAT_AUTH_URL = env_str(
+    "H5_WECHAT_AUTH_URL",
+    "/wechat/authorize/" if WECHAT_APP_ID and WECHAT_OAUTH_BASE_URL else "",
+)
 
 # Notifications: "thread" sends right after commit in a background thread
 # of the web process, "worker" leaves everything to the
