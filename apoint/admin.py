@@ -7,13 +7,15 @@ there and change through the list actions.
 """
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -50,9 +52,16 @@ def _field_error(error: ApiError) -> forms.ValidationError:
     return forms.ValidationError(error.msg.split(" ", 1)[-1])
 
 
+def _account(request: HttpRequest) -> AbstractBaseUser:
+    """Return the signed-in account; admin views admit no anonymous user."""
+    if not isinstance(request.user, AbstractBaseUser):
+        raise PermissionDenied
+    return request.user
+
+
 def _staff_of(request: HttpRequest) -> StaffMember | None:
     """Return the roster entry linked to the signed-in back-office account."""
-    return StaffMember.objects.filter(user_id=request.user.pk).first()
+    return StaffMember.objects.filter(user_id=_account(request).pk).first()
 
 
 def _actor_of(request: HttpRequest) -> Actor:
@@ -263,7 +272,13 @@ class OrderForm(forms.ModelForm):
 class PhotoInline(admin.TabularInline):
     model = OrderPhoto
     verbose_name_plural = "图片"
-    fields = ["thumbnail", "width", "height", "size", "uploaded_at"]
+    fields = (
+        "thumbnail",
+        "width",
+        "height",
+        "size",
+        "uploaded_at",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -299,7 +314,11 @@ class ReadOnlyInline(admin.TabularInline):
 
 class RemarkInline(ReadOnlyInline):
     model = Remark
-    fields = ["author_name", "text", "created_at"]
+    fields = (
+        "author_name",
+        "text",
+        "created_at",
+    )
     readonly_fields = fields
 
 
@@ -334,13 +353,18 @@ class NewRemarkInline(admin.StackedInline):
 
 class MemoInline(ReadOnlyInline):
     model = Memo
-    fields = ["salesperson", "status", "text", "created_at"]
+    fields = (
+        "salesperson",
+        "status",
+        "text",
+        "created_at",
+    )
     readonly_fields = fields
 
 
 class EventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = [
+    fields = (
         "created_at",
         "kind",
         "from_status",
@@ -348,7 +372,7 @@ class EventInline(ReadOnlyInline):
         "staff",
         "user",
         "remark",
-    ]
+    )
     readonly_fields = fields
 
 
@@ -464,17 +488,16 @@ class OrderAdmin(admin.ModelAdmin):
                 order=formset.instance,
                 text=remark_form.cleaned_data["text"],
                 staff=_staff_of(request),
-                user=request.user,
+                user=_account(request),
             )
             formset.new_objects.append(remark)
 
     def response_action(
         self, request: HttpRequest, queryset: QuerySet[Order]
-    ) -> HttpResponseBase | None:
+    ) -> HttpResponse | None:
         # Django reports an invalid action form as "No action selected", so
         # the invalid inputs are named here first.
-        action_form = self.action_form(request.POST, auto_id=None)
-        action_form.fields["action"].choices = self.get_action_choices(request)
+        action_form = self._bound_action_form(request)
         action_form.is_valid()
         errors = {
             name: field_errors
@@ -483,7 +506,7 @@ class OrderAdmin(admin.ModelAdmin):
         }
         if errors:
             details = "；".join(
-                f"{action_form.fields[name].label}：{'，'.join(field_errors)}"
+                f"{action_form.fields[name].label}：{'，'.join(map(str, field_errors))}"
                 for name, field_errors in errors.items()
             )
             self.message_user(
@@ -492,10 +515,15 @@ class OrderAdmin(admin.ModelAdmin):
             return None
         return super().response_action(request, queryset)
 
+    def _bound_action_form(self, request: HttpRequest) -> OrderActionForm:
+        action_form = OrderActionForm(request.POST, auto_id=False)
+        action_field = cast(forms.ChoiceField, action_form.fields["action"])
+        action_field.choices = self.get_action_choices(request)
+        return action_form
+
     def _action_input(self, request: HttpRequest) -> dict[str, Any]:
         # Called from an action, after `response_action` checked the form.
-        action_form = self.action_form(request.POST, auto_id=None)
-        action_form.fields["action"].choices = self.get_action_choices(request)
+        action_form = self._bound_action_form(request)
         action_form.is_valid()
         return action_form.cleaned_data
 
@@ -523,7 +551,9 @@ class OrderAdmin(admin.ModelAdmin):
         failed: list[str] = []
         for order_id in queryset.values_list("id", flat=True):
             try:
-                services.order_claim(order_id=order_id, owner=owner, user=request.user)
+                services.order_claim(
+                    order_id=order_id, owner=owner, user=_account(request)
+                )
             except ApiError as error:
                 failed.append(f"#{order_id} 认领失败：{error.msg}")
             else:
@@ -544,7 +574,7 @@ class OrderAdmin(admin.ModelAdmin):
                 services.order_assign(
                     order_id=order_id,
                     salesperson=salesperson,
-                    user=request.user,
+                    user=_account(request),
                     owner=_staff_of(request),
                 )
             except ApiError as error:
@@ -569,7 +599,7 @@ class OrderAdmin(admin.ModelAdmin):
                     status=status,
                     actor=_actor_of(request),
                     staff=_staff_of(request),
-                    user=request.user,
+                    user=_account(request),
                     remark=data["remark"],
                     next_call_date=data["next_call_date"],
                 )

@@ -296,7 +296,7 @@ def hospital_import(
 
 def _hospital_write(fields: dict[str, object], report: ImportReport) -> None:
     hospital = Hospital.objects.filter(
-        province=fields["province"], name=fields["name"]
+        province=cast(Province, fields["province"]), name=fields["name"]
     ).first()
     if hospital is None:
         Hospital.objects.create(**fields)

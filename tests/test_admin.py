@@ -154,7 +154,10 @@ def test_order_change_page_shows_history(admin_client, order, salesperson):
 def orders(hospital, beijing_hospital, agent, other_salesperson):
     shanghai_order = make_order(hospital, openid="patient-a", name="上海患者")
     beijing_order = make_order(
-        beijing_hospital, openid="patient-b", name="北京患者", status=1
+        beijing_hospital,
+        openid="patient-b",
+        name="北京患者",
+        status=OrderStatus.UNCLAIMED,
     )
     Order.objects.filter(pk=beijing_order.pk).update(
         owner=agent,

@@ -17,10 +17,10 @@ def write_csv(tmp_path: Path, text: str, *, bom: bool = False) -> Path:
     return path
 
 
-def run(*args: object) -> tuple[str, str]:
+def run(name: str, *args: object) -> tuple[str, str]:
     out = io.StringIO()
     err = io.StringIO()
-    call_command(*args, stdout=out, stderr=err)
+    call_command(name, *args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
