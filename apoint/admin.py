@@ -19,10 +19,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from apoint import services
+from apoint import audit, services
 from apoint.errors import ApiError
 from apoint.logmask import mask_openid
 from apoint.models import (
+    AccessRecord,
     Hospital,
     Memo,
     Order,
@@ -47,13 +48,13 @@ LIST_THUMBNAIL_HEIGHT_PX = 40
 
 
 def _field_error(error: ApiError) -> forms.ValidationError:
-    # The parsers' messages start with the wire field name; the admin form
+    # The parsers' messages start with the wire field name. The admin form
     # shows the message beside the field, so the name is dropped.
     return forms.ValidationError(error.msg.split(" ", 1)[-1])
 
 
 def _account(request: HttpRequest) -> AbstractBaseUser:
-    """Return the signed-in account; admin views admit no anonymous user."""
+    """Return the signed-in account, which admin views always have."""
     if not isinstance(request.user, AbstractBaseUser):
         raise PermissionDenied
     return request.user
@@ -337,7 +338,7 @@ class NewRemarkForm(forms.ModelForm):
 
 
 class NewRemarkInline(admin.StackedInline):
-    """One empty remark form; `OrderAdmin.save_formset` stores it."""
+    """One empty remark form, stored by `OrderAdmin.save_formset`."""
 
     model = Remark
     form = NewRemarkForm
@@ -465,6 +466,37 @@ class OrderAdmin(admin.ModelAdmin):
                 for photo in order.photos.all()
             ),
         )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # A page that rendered showed the patient's record: audit the read.
+        if request.method == "GET" and response.status_code == 200:
+            audit.access_record_add(
+                order_id=int(object_id),
+                channel=AccessRecord.Channel.BACK_OFFICE,
+                staff=_staff_of(request),
+                user=_account(request),
+            )
+        return response
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Order], search_term: str
+    ) -> tuple[QuerySet[Order], bool]:
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        # A phone typed as +86 139-1234-5678 finds the stored 13912345678.
+        try:
+            phone = parse_phone(search_term)
+        except ApiError:
+            return results, may_have_duplicates
+        return results | queryset.filter(phone=phone), may_have_duplicates
 
     @admin.display(description="患者 openid")
     def masked_patient_openid(self, order: Order) -> str:
