@@ -397,8 +397,10 @@ class OrderAdmin(admin.ModelAdmin):
     ]
     list_filter = [
         "status",
-        "hospital",
-        "province",
+        # Only the hospitals, provinces and staff that have orders, so that
+        # the 34 provinces do not fill the sidebar.
+        ("hospital", admin.RelatedOnlyFieldListFilter),
+        ("province", admin.RelatedOnlyFieldListFilter),
         ("salesperson", admin.RelatedOnlyFieldListFilter),
         ("owner", admin.RelatedOnlyFieldListFilter),
         "submitted_at",
