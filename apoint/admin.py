@@ -184,6 +184,8 @@ class StaffMemberAdmin(admin.ModelAdmin):
         bound = list(queryset.filter(openid__isnull=False))
         for staff in bound:
             services.staff_unbind(staff=staff)
+            # The admin's own history is the only record of who unbound.
+            self.log_change(request, staff, "解除微信绑定")
         skipped = queryset.count() - len(bound)
         self.message_user(
             request,
@@ -642,3 +644,23 @@ class OrderAdmin(admin.ModelAdmin):
             else:
                 done.append(order_id)
         self._report(request, f"改为「{status.label}」", done, failed)
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):
+    """Read only: the audit trail is written by the code, never by hand."""
+
+    list_display = ["created_at", "order_id", "channel", "staff", "user"]
+    list_filter = ["channel", "created_at"]
+    list_select_related = ["staff", "user"]
+    search_fields = ["=order_id"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -56,7 +57,9 @@ def listed_ids(response) -> list[int]:
 # ---- pages render ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", ["province", "hospital", "staffmember", "order"])
+@pytest.mark.parametrize(
+    "model", ["province", "hospital", "staffmember", "order", "accessrecord"]
+)
 def test_list_page_renders(admin_client, order, model):
     response = admin_client.get(changelist(model))
 
@@ -155,6 +158,21 @@ def test_order_change_page_audited(admin_client, admin_user, order):
     assert record.order_id == order.pk
     assert record.channel == AccessRecord.Channel.BACK_OFFICE
     assert record.user == admin_user
+
+
+def test_access_records_read_only(admin_client, order):
+    admin_client.get(change("order", order.pk))
+    record = AccessRecord.objects.get()
+
+    response = admin_client.get(changelist("accessrecord"))
+
+    assert listed_ids(response) == [record.pk]
+    assert admin_client.get(change("accessrecord", record.pk)).status_code == 200
+    response = admin_client.post(
+        reverse("admin:apoint_accessrecord_delete", args=[record.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert AccessRecord.objects.filter(pk=record.pk).exists()
 
 
 def test_order_list_not_audited(admin_client, order):
@@ -386,6 +404,9 @@ def test_unbind_action(admin_client, salesperson, agent):
     salesperson.refresh_from_db()
     assert salesperson.openid is None
     assert salesperson.bound_at is None
+    entry = LogEntry.objects.get()
+    assert entry.object_id == str(salesperson.pk)
+    assert entry.get_change_message() == "解除微信绑定"
 
 
 # ---- change forms ------------------------------------------------------------
