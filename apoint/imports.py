@@ -64,45 +64,58 @@ class ImportReport:
     written: bool = True
 
 
+# A row of the file by column name, or the reason it cannot be read as one.
+Row = dict[str, str] | RowRejected
+Rows = Iterator[tuple[int, Row]]
+
+
 def read_rows(
     path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> Iterator[tuple[int, dict[str, str]]]:
+) -> Rows:
     """Yield (line number, row) from a UTF-8 CSV file, with or without BOM.
 
-    Header names are matched without case or surrounding spaces. Raises
-    ImportFileError for an unreadable file, a missing or unknown column, or
-    bytes that are not UTF-8.
+    Header names are matched without case or surrounding spaces. Columns
+    without a header, such as the empty ones Excel adds after the last
+    used cell, must be blank. Raises ImportFileError for an unreadable file,
+    a missing or unknown column, or bytes that are not UTF-8.
     """
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as error:
         raise ImportFileError(f"cannot open {path}: {error.strerror}") from None
     with handle:
+        reader = csv.reader(handle)
         try:
-            reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
                 raise ImportFileError(f"{path} is empty: expected a header line")
             columns = [name.strip().lower() for name in header]
             _check_header(columns, required, optional)
             for values in reader:
-                if not any(value.strip() for value in values):
-                    continue
-                if len(values) > len(columns):
-                    yield reader.line_num, {"": "too many fields"}
-                    continue
-                row = dict.fromkeys(columns, "")
-                row.update(zip(columns, values, strict=False))
-                yield reader.line_num, row
-        except UnicodeDecodeError as error:
+                if any(value.strip() for value in values):
+                    yield reader.line_num, _row(columns, values)
+        except UnicodeDecodeError:
             raise ImportFileError(
-                f"{path} is not UTF-8 (byte {error.start}): save it as "
-                "'CSV UTF-8' and import again"
+                f"{path} is not UTF-8 (an invalid byte after line "
+                f"{reader.line_num}): save it as 'CSV UTF-8' and import again"
             ) from None
         except csv.Error as error:
             raise ImportFileError(
                 f"{path} line {reader.line_num}: malformed CSV: {error}"
             ) from None
+
+
+def _row(columns: list[str], values: list[str]) -> Row:
+    if len(values) > len(columns):
+        return RowRejected(f"too many fields: {len(values)} for {len(columns)} columns")
+    row = dict.fromkeys(columns, "")
+    for column, value in zip(columns, values, strict=False):
+        if column:
+            row[column] = value
+        elif value.strip():
+            return RowRejected(f"value {value.strip()!r} in a column without a header")
+    row.pop("", None)
+    return row
 
 
 def _check_header(
@@ -111,27 +124,28 @@ def _check_header(
     missing = [name for name in required if name not in columns]
     if missing:
         raise ImportFileError(
-            f"missing column(s) {', '.join(missing)}: the header must be "
+            f"missing column(s) {', '.join(missing)}: the header must contain "
             f"{','.join(required)}"
         )
-    unknown = [name for name in columns if name not in required + optional]
+    named = [name for name in columns if name]
+    unknown = [name for name in named if name not in required + optional]
     if unknown:
         raise ImportFileError(
             f"unknown column(s) {', '.join(unknown)}: allowed are "
             f"{', '.join(required + optional)}"
         )
-    duplicates = sorted({name for name in columns if columns.count(name) > 1})
+    duplicates = sorted({name for name in named if named.count(name) > 1})
     if duplicates:
         raise ImportFileError(f"duplicate column(s) {', '.join(duplicates)}")
 
 
-def _check(row: dict[str, str]) -> None:
-    if "" in row:
-        raise RowRejected(row[""])
+def _parsed_row(row: Row) -> dict[str, str]:
+    if isinstance(row, RowRejected):
+        raise row
+    return row
 
 
 def _staff_fields(row: dict[str, str]) -> dict[str, str]:
-    _check(row)
     try:
         fields = {
             "name": parse_name(row["name"]),
@@ -152,9 +166,7 @@ def _staff_fields(row: dict[str, str]) -> dict[str, str]:
     return fields
 
 
-def staff_import(
-    *, rows: Iterator[tuple[int, dict[str, str]]], all_or_nothing: bool = False
-) -> ImportReport:
+def staff_import(*, rows: Rows, all_or_nothing: bool = False) -> ImportReport:
     """Add or update roster entries, matched by phone.
 
     A row makes its entry active. A blank email or role leaves the stored
@@ -166,7 +178,7 @@ def staff_import(
     with transaction.atomic():
         for line, row in rows:
             try:
-                fields = _staff_fields(row)
+                fields = _staff_fields(_parsed_row(row))
                 first_line = seen.setdefault(fields["phone"], line)
                 if first_line != line:
                     raise RowRejected(f"duplicate phone, already on line {first_line}")
@@ -228,7 +240,6 @@ def find_province(name: str) -> Province | None:
 
 
 def _hospital_fields(row: dict[str, str]) -> dict[str, object]:
-    _check(row)
     try:
         name = parse_text(row["name"], "name", max_length=HOSPITAL_NAME_MAX_LENGTH)
         address = parse_text(
@@ -259,9 +270,7 @@ def _hospital_fields(row: dict[str, str]) -> dict[str, object]:
     return fields
 
 
-def hospital_import(
-    *, rows: Iterator[tuple[int, dict[str, str]]], all_or_nothing: bool = False
-) -> ImportReport:
+def hospital_import(*, rows: Rows, all_or_nothing: bool = False) -> ImportReport:
     """Add or update hospitals, matched by province and name.
 
     A blank salesperson_phone leaves the stored salesperson as it is. An
@@ -272,7 +281,7 @@ def hospital_import(
     with transaction.atomic():
         for line, row in rows:
             try:
-                fields = _hospital_fields(row)
+                fields = _hospital_fields(_parsed_row(row))
                 province = cast(Province, fields["province"])
                 key = (province.pk, str(fields["name"]))
                 first_line = seen.setdefault(key, line)

@@ -128,6 +128,21 @@ def test_import_staff_accepts_bom(db, tmp_path):
     assert StaffMember.objects.filter(name="王销售").exists()
 
 
+def test_import_staff_excel_empty_columns(db, tmp_path):
+    # Excel writes CRLF and keeps empty columns after the last used cell.
+    path = write_csv(
+        tmp_path,
+        "name,phone,email,,\r\n王销售,13800000001,,,\r\n李销售,13800000002,,x,\r\n",
+        bom=True,
+    )
+
+    out, err = run("import_staff", path)
+
+    assert "1 added" in out
+    assert "line 3: rejected: value 'x' in a column without a header" in err
+    assert StaffMember.objects.get().phone == "13800000001"
+
+
 def test_import_staff_header_case_and_spaces(db, tmp_path):
     path = write_csv(tmp_path, " Name , PHONE ,Email\n王销售,13800000001,\n")
 
@@ -204,6 +219,19 @@ def test_import_hospitals_adds_rows(db, tmp_path, salesperson):
     nanning = Hospital.objects.get(name="南宁医院")
     assert nanning.province.name == "广西"
     assert nanning.salesperson is None
+
+
+def test_import_hospitals_quoted_fields(db, tmp_path):
+    path = write_csv(
+        tmp_path,
+        "name,province,address,salesperson_phone\r\n"
+        '上海医院,上海,"黄浦区, 演示路 ""1"" 号",\r\n',
+    )
+
+    out, _ = run("import_hospitals", path)
+
+    assert "1 added" in out
+    assert Hospital.objects.get().address == '黄浦区, 演示路 "1" 号'
 
 
 def test_import_hospitals_is_idempotent(db, tmp_path, salesperson):

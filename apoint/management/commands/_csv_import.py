@@ -1,12 +1,11 @@
 """The parts the CSV import commands share: arguments and the report."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apoint.imports import ImportFileError, ImportReport, read_rows
+from apoint.imports import ImportFileError, ImportReport, Rows, read_rows
 
 IMPORT_HELP_TAIL = (
     " The file is UTF-8, with or without the byte order mark that Excel "
@@ -24,9 +23,7 @@ class CsvImportCommand(BaseCommand):
     optional_columns: tuple[str, ...] = ()
     subject = ""
 
-    def importer(
-        self, *, rows: Iterator[tuple[int, dict[str, str]]], all_or_nothing: bool
-    ) -> ImportReport:
+    def importer(self, *, rows: Rows, all_or_nothing: bool) -> ImportReport:
         raise NotImplementedError
 
     def add_arguments(self, parser: CommandParser) -> None:

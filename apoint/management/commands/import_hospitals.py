@@ -1,6 +1,4 @@
-from collections.abc import Iterator
-
-from apoint.imports import HOSPITAL_COLUMNS, ImportReport, hospital_import
+from apoint.imports import HOSPITAL_COLUMNS, ImportReport, Rows, hospital_import
 from apoint.management.commands._csv_import import IMPORT_HELP_TAIL, CsvImportCommand
 
 
@@ -17,7 +15,5 @@ class Command(CsvImportCommand):
     columns = HOSPITAL_COLUMNS
     subject = "Hospitals"
 
-    def importer(
-        self, *, rows: Iterator[tuple[int, dict[str, str]]], all_or_nothing: bool
-    ) -> ImportReport:
+    def importer(self, *, rows: Rows, all_or_nothing: bool) -> ImportReport:
         return hospital_import(rows=rows, all_or_nothing=all_or_nothing)

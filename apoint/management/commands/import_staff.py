@@ -1,9 +1,8 @@
-from collections.abc import Iterator
-
 from apoint.imports import (
     STAFF_COLUMNS,
     STAFF_OPTIONAL_COLUMNS,
     ImportReport,
+    Rows,
     staff_import,
 )
 from apoint.management.commands._csv_import import IMPORT_HELP_TAIL, CsvImportCommand
@@ -22,7 +21,5 @@ class Command(CsvImportCommand):
     optional_columns = STAFF_OPTIONAL_COLUMNS
     subject = "Staff"
 
-    def importer(
-        self, *, rows: Iterator[tuple[int, dict[str, str]]], all_or_nothing: bool
-    ) -> ImportReport:
+    def importer(self, *, rows: Rows, all_or_nothing: bool) -> ImportReport:
         return staff_import(rows=rows, all_or_nothing=all_or_nothing)
