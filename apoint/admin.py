@@ -364,6 +364,9 @@ class MemoInline(ReadOnlyInline):
     )
     readonly_fields = fields
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Memo]:
+        return super().get_queryset(request).select_related("salesperson")
+
 
 class EventInline(ReadOnlyInline):
     model = OrderEvent
@@ -377,6 +380,9 @@ class EventInline(ReadOnlyInline):
         "remark",
     )
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderEvent]:
+        return super().get_queryset(request).select_related("staff", "user")
 
 
 @admin.register(Order)

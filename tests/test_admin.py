@@ -4,7 +4,9 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apoint.models import (
@@ -117,6 +119,33 @@ def test_order_list_query_count(admin_client, hospital, django_assert_max_num_qu
         response = admin_client.get(changelist("order"))
 
     assert len(response.context["cl"].result_list) == 5
+
+
+def count_change_page_queries(client: Client, order: Order) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(change("order", order.pk))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_order_change_page_query_count(admin_client, order, salesperson, agent):
+    def add_history_rows() -> None:
+        Memo.objects.create(order=order, salesperson=salesperson, status=6)
+        OrderEvent.objects.create(
+            order=order, kind=OrderEvent.Kind.STATUS, staff=agent, to_status=6
+        )
+        Remark.objects.create(order=order, author=agent, text="备注")
+        OrderPhoto.objects.create(order=order, file=f"photos/{Memo.objects.count()}")
+
+    add_history_rows()
+    # The first request fills caches (content types) that later ones reuse.
+    count_change_page_queries(admin_client, order)
+    one_row_each = count_change_page_queries(admin_client, order)
+    for _ in range(4):
+        add_history_rows()
+
+    # The inlines load their related rows with the page, not one per row.
+    assert count_change_page_queries(admin_client, order) == one_row_each
 
 
 def test_order_photos_as_thumbnails(admin_client, order):
