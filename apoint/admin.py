@@ -53,6 +53,12 @@ def _field_error(error: ApiError) -> forms.ValidationError:
     return forms.ValidationError(error.msg.split(" ", 1)[-1])
 
 
+def _unix_newlines(text: str) -> str:
+    # Browsers submit textarea line breaks as CRLF (HTML form submission),
+    # and the text parsers reject CR as a control character.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _account(request: HttpRequest) -> AbstractBaseUser:
     """Return the signed-in account, which admin views always have."""
     if not isinstance(request.user, AbstractBaseUser):
@@ -257,7 +263,7 @@ class OrderForm(forms.ModelForm):
     def clean_description(self) -> str:
         try:
             return parse_text(
-                self.cleaned_data["description"],
+                _unix_newlines(self.cleaned_data["description"]),
                 "description",
                 max_length=DESCRIPTION_MAX_LENGTH,
                 required=False,
@@ -333,7 +339,9 @@ class NewRemarkForm(forms.ModelForm):
     def clean_text(self) -> str:
         try:
             return parse_text(
-                self.cleaned_data["text"], "text", max_length=REMARK_MAX_LENGTH
+                _unix_newlines(self.cleaned_data["text"]),
+                "text",
+                max_length=REMARK_MAX_LENGTH,
             )
         except ApiError as error:
             raise _field_error(error) from None

@@ -492,6 +492,33 @@ def test_order_form_adds_remark(admin_client, admin_user, order, agent_account):
     assert remark.created_at is not None
 
 
+def test_order_form_multiline_text(admin_client, order):
+    url = change("order", order.pk)
+    data = form_data(admin_client.get(url))
+    # A browser sends textarea line breaks as CRLF.
+    data["remarks-2-0-text"] = "第一行\r\n第二行"
+    data["description"] = "描述一\r\n描述二"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    assert order.remarks.get().text == "第一行\n第二行"
+    order.refresh_from_db()
+    assert order.description == "描述一\n描述二"
+
+
+def test_order_form_rejects_control_chars(admin_client, order):
+    url = change("order", order.pk)
+    data = form_data(admin_client.get(url))
+    data["remarks-2-0-text"] = "响铃\x07"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "含有不允许的控制字符" in response.text
+    assert not order.remarks.exists()
+
+
 def test_order_form_status_read_only(admin_client, order):
     url = change("order", order.pk)
     data = form_data(admin_client.get(url))
