@@ -232,6 +232,17 @@ class OrderActionForm(ActionForm):
     next_call_date = forms.DateField(label="下次回访日期", required=False)
     remark = forms.CharField(label="说明", max_length=REMARK_MAX_LENGTH, required=False)
 
+    def clean_remark(self) -> str:
+        try:
+            return parse_text(
+                self.cleaned_data["remark"],
+                "remark",
+                max_length=REMARK_MAX_LENGTH,
+                required=False,
+            )
+        except ApiError as error:
+            raise _field_error(error) from None
+
 
 class OrderForm(forms.ModelForm):
     phone = forms.CharField(label="手机号", max_length=PHONE_INPUT_MAX_LENGTH)

@@ -431,6 +431,21 @@ def test_set_status_action_checks_transition(db, hospital, agent, order):
     assert not order.events.exists()
 
 
+def test_set_status_action_rejects_remark(admin_client, order):
+    response = post_action(
+        admin_client,
+        "set_status",
+        [order.pk],
+        status=OrderStatus.CONFIRMED.value,
+        remark="响铃\x07",
+    )
+
+    assert "输入无效，未做任何修改。说明：含有不允许的控制字符" in response.text
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CLAIMED
+    assert not order.events.exists()
+
+
 def test_set_status_action_needs_status(admin_client, order):
     response = post_action(admin_client, "set_status", [order.pk])
 
