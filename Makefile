@@ -26,11 +26,12 @@ $(VENV)/.installed-dev: requirements/dev.txt requirements/base.txt requirements/
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Demo hospitals are loaded in local mode only.
 setup: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
-	$(BIN)/python manage.py load_demo
+	@if [ "$${APOINT_MODE:-local}" = local ]; then $(BIN)/python manage.py load_demo; fi
 
 run: setup serve
 
