@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from apoint import audit, services
+from apoint import services
 from apoint.errors import ApiError
 from apoint.logmask import mask_openid
 from apoint.models import (
@@ -506,7 +506,7 @@ class OrderAdmin(admin.ModelAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         # A page that rendered showed the patient's record: audit the read.
         if request.method == "GET" and response.status_code == 200:
-            audit.access_record_add(
+            services.access_record_add(
                 order_id=int(object_id),
                 channel=AccessRecord.Channel.BACK_OFFICE,
                 staff=_staff_of(request),

@@ -5,7 +5,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -390,9 +390,12 @@ def access_record_add(
     order_id: int,
     channel: str,
     staff: StaffMember | None = None,
-    user: User | None = None,
+    user: AbstractBaseUser | None = None,
 ) -> AccessRecord:
     """Record that a staff member or back-office user read a patient's data."""
     return AccessRecord.objects.create(
-        order_id=order_id, staff=staff, user=user, channel=channel
+        order_id=order_id,
+        staff=staff,
+        user_id=user.pk if user is not None else None,
+        channel=channel,
     )
