@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "apoint",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -172,6 +173,10 @@ WHITENOISE_USE_FINDERS = LOCAL_MODE
 # stay small.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The back office signs in with Django's auth; the admin keeps its own page.
+LOGIN_URL = "backoffice:login"
+LOGIN_REDIRECT_URL = "backoffice:home"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

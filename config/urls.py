@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from apoint.api import api
 from apoint.views import api_not_found, serve_media
@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/apoint/", api.urls),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
+    path("backoffice/", include("backoffice.urls")),
     re_path(r"^media/(?P<path>.+)$", serve_media, name="media"),
 ]

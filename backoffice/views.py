@@ -1,0 +1,418 @@
+"""Server-rendered back-office pages for customer service and administrators.
+
+Views parse input, check access, call one service and redirect; services
+raise ApiError, which every action turns into a message on the order page.
+"""
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from apoint.errors import ApiError, Ret
+from apoint.models import AccessRecord, Order
+from apoint.selectors import format_time
+from apoint.statuses import (
+    FOLLOW_UP_DUE_STATUSES,
+    OrderStatus,
+    allowed_next_statuses,
+)
+from backoffice import forms, reports, roles, selectors, services
+from backoffice.exports import EXPORT_FORMATS, Table, export_response
+
+logger = logging.getLogger(__name__)
+
+ORDERS_PER_PAGE = 50
+ACCESS_RECORDS_PER_PAGE = 100
+# An export holds at most this many orders; narrow the filters for more.
+EXPORT_MAX_ORDERS = 10_000
+
+View = Callable[..., HttpResponse]
+
+
+def backoffice_view(view: View) -> View:
+    """Require a signed-in user with the back-office permission."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        roles.require_perm(request.user, roles.PERM_WORK)
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper, login_url="backoffice:login")
+
+
+def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    staff = roles.staff_of(request.user)
+    return {
+        "staff": staff,
+        "is_admin": roles.is_administrator(request.user),
+        "can_report": request.user.has_perm(roles.PERM_REPORTS),
+        "can_audit": request.user.has_perm(roles.PERM_ACCESS_RECORDS),
+        **extra,
+    }
+
+
+@require_GET
+@backoffice_view
+def home(request: HttpRequest) -> HttpResponse:
+    staff = roles.staff_of(request.user)
+    visible = roles.visible_orders(request.user, staff)
+    today = timezone.localdate()
+    limit = selectors.HOME_LIST_LIMIT
+    context = _context(
+        request,
+        unclaimed=selectors.order_rows(selectors.unclaimed_orders(visible)[:limit]),
+        mine=[],
+        overdue=selectors.overdue_rows(
+            visible if staff is None else visible.filter(owner_id=staff.pk), today
+        ),
+        unread=[],
+        reassigned=[],
+    )
+    if staff is not None:
+        context["mine"] = selectors.order_rows(
+            selectors.my_orders(visible, staff)[:limit]
+        )
+        context["unread"] = selectors.unread_memos(staff)
+        context["reassigned"] = selectors.reassigned_to(staff)
+    return render(request, "backoffice/home.html", context)
+
+
+def _filter_from(form: forms.OrderFilterForm) -> selectors.OrderFilter:
+    data = form.cleaned_data
+    return selectors.OrderFilter(
+        status=data.get("status"),
+        hospital_id=data["hospital"].pk if data.get("hospital") else None,
+        owner_id=data["owner"].pk if data.get("owner") else None,
+        search=data.get("q", "").strip(),
+        submitted_from=data.get("submitted_from"),
+        submitted_to=data.get("submitted_to"),
+    )
+
+
+@require_GET
+@backoffice_view
+def order_list(request: HttpRequest) -> HttpResponse:
+    staff = roles.staff_of(request.user)
+    form = forms.OrderFilterForm(request.GET)
+    order_filter = _filter_from(form) if form.is_valid() else selectors.OrderFilter()
+    orders = order_filter.apply(roles.visible_orders(request.user, staff))
+    fmt = request.GET.get("format", "")
+    if fmt in EXPORT_FORMATS:
+        return _export_orders(request, staff, orders, fmt)
+    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "backoffice/order_list.html",
+        _context(
+            request,
+            form=form,
+            page=page,
+            rows=selectors.order_rows(page.object_list),
+            query=query.urlencode(),
+        ),
+    )
+
+
+def _export_orders(
+    request: HttpRequest, staff: Any, orders: Any, fmt: str
+) -> HttpResponse:
+    rows = selectors.order_rows(orders[:EXPORT_MAX_ORDERS])
+    services.access_record(
+        order_ids=[row["id"] for row in rows],
+        user=request.user,
+        staff=staff,
+        channel=AccessRecord.Channel.EXPORT,
+    )
+    table = Table(
+        "预约单",
+        [
+            "单号",
+            "患者姓名",
+            "性别",
+            "手机号",
+            "状态",
+            "医院",
+            "预约日期",
+            "下次回访日期",
+            "提交时间",
+            "客服",
+            "销售",
+        ],
+        [
+            [
+                row["id"],
+                row["name"],
+                row["sex_label"],
+                row["phone_masked"],
+                row["status_label"],
+                row["hospital__name"],
+                row["want_date"],
+                row["next_call_date"],
+                format_time(row["submitted_at"]),
+                row["owner__name"] or "",
+                row["salesperson__name"] or "",
+            ]
+            for row in rows
+        ],
+    )
+    logger.info("user %s exported %d orders", request.user.pk, len(rows))
+    return export_response(table, fmt, f"预约单-{timezone.localdate().isoformat()}")
+
+
+def _visible_order(request: HttpRequest, order_id: int) -> Order:
+    """Return the order, or raise 404 if missing and 403 if not `user`'s."""
+    staff = roles.staff_of(request.user)
+    order = roles.visible_orders(request.user, staff).filter(pk=order_id).first()
+    if order is not None:
+        return order
+    if Order.objects.filter(pk=order_id).exists():
+        raise PermissionDenied
+    raise Http404
+
+
+@require_GET
+@backoffice_view
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _visible_order(request, order_id)
+    staff = roles.staff_of(request.user)
+    is_admin = roles.is_administrator(request.user)
+    services.access_record(
+        order_ids=[order.pk],
+        user=request.user,
+        staff=staff,
+        channel=AccessRecord.Channel.BACK_OFFICE,
+    )
+    if staff is not None:
+        services.order_mark_read(order_id=order.pk, staff=staff)
+    detail = selectors.order_detail(order.pk)
+    allowed = allowed_next_statuses(roles.actor_of(request.user), order.status)
+    may_work = is_admin or (staff is not None and order.owner_id == staff.pk)
+    context = _context(
+        request,
+        order=detail,
+        photo_urls=[default_storage.url(name) for name in detail["photos"]],
+        timeline=selectors.timeline(order.pk),
+        unclaimed=order.status == OrderStatus.UNCLAIMED,
+        may_work=may_work,
+        move_form=forms.MoveForm(allowed=allowed) if allowed and may_work else None,
+        follow_up_values=sorted(status.value for status in FOLLOW_UP_DUE_STATUSES),
+        note_form=forms.NoteForm(),
+        hospital_form=forms.HospitalForm(initial={"hospital": order.hospital_id}),
+        reassign_form=forms.ReassignForm() if is_admin else None,
+        merge_form=forms.MergeForm() if is_admin else None,
+        family=selectors.family_orders(detail) if is_admin else [],
+        can_erase=request.user.has_perm(roles.PERM_ERASE) and not detail["erased"],
+    )
+    return render(request, "backoffice/order_detail.html", context)
+
+
+def _form_errors(form: Any) -> str:
+    return "；".join(
+        f"{form.fields[name].label if name in form.fields else ''}{' '.join(errs)}"
+        for name, errs in form.errors.items()
+    )
+
+
+@require_POST
+@backoffice_view
+def order_action(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
+    order = _visible_order(request, order_id)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    staff = roles.staff_of(request.user)
+    is_admin = roles.is_administrator(request.user)
+    if action in ADMIN_ACTIONS and not is_admin:
+        raise PermissionDenied
+    if action == "erase" and not request.user.has_perm(roles.PERM_ERASE):
+        raise PermissionDenied
+    # Agents work only their own orders; unclaimed ones they may claim.
+    own = staff is not None and order.owner_id == staff.pk
+    if action != "claim" and not is_admin and not own:
+        raise PermissionDenied
+    try:
+        done = handler(request, order, staff)
+    except ApiError as error:
+        messages.error(request, error.msg)
+        return redirect("backoffice:order", order_id=order.pk)
+    if done:
+        messages.success(request, done)
+    return redirect("backoffice:order", order_id=order.pk)
+
+
+def _claim(request: HttpRequest, order: Order, staff: Any) -> str:
+    services.order_claim(order_id=order.pk, staff=staff, user=request.user)
+    return f"已认领预约单 #{order.pk}"
+
+
+def _move(request: HttpRequest, order: Order, staff: Any) -> str:
+    allowed = allowed_next_statuses(roles.actor_of(request.user), order.status)
+    form = forms.MoveForm(request.POST, allowed=allowed)
+    if not form.is_valid():
+        raise ApiError(Ret.INVALID, _form_errors(form))
+    status = form.cleaned_data["status"]
+    services.order_move(
+        order_id=order.pk,
+        status=status,
+        actor=roles.actor_of(request.user),
+        staff=staff,
+        user=request.user,
+        remark=form.cleaned_data["remark"].strip(),
+        next_call_date=form.cleaned_data["next_call_date"],
+    )
+    return f"状态已改为「{status.label}」"
+
+
+def _note(request: HttpRequest, order: Order, staff: Any) -> str:
+    form = forms.NoteForm(request.POST)
+    if not form.is_valid():
+        raise ApiError(Ret.INVALID, _form_errors(form))
+    services.order_note(
+        order_id=order.pk,
+        staff=staff,
+        user=request.user,
+        text=form.cleaned_data["text"].strip(),
+        next_call_date=form.cleaned_data["next_call_date"],
+    )
+    return "备注已保存"
+
+
+def _hospital(request: HttpRequest, order: Order, staff: Any) -> str:
+    form = forms.HospitalForm(request.POST)
+    if not form.is_valid():
+        raise ApiError(Ret.INVALID, _form_errors(form))
+    hospital = form.cleaned_data["hospital"]
+    services.order_change_hospital(
+        order_id=order.pk, hospital=hospital, staff=staff, user=request.user
+    )
+    return f"医院已改为「{hospital.name}」"
+
+
+def _reassign(request: HttpRequest, order: Order, staff: Any) -> str:
+    form = forms.ReassignForm(request.POST)
+    if not form.is_valid():
+        raise ApiError(Ret.INVALID, _form_errors(form))
+    owner = form.cleaned_data["owner"]
+    services.order_reassign(order_id=order.pk, new_owner=owner, user=request.user)
+    return f"已转交给 {owner.name}"
+
+
+def _merge(request: HttpRequest, order: Order, staff: Any) -> str:
+    form = forms.MergeForm(request.POST)
+    if not form.is_valid():
+        raise ApiError(Ret.INVALID, _form_errors(form))
+    source_id = form.cleaned_data["source"]
+    services.order_merge(source_id=source_id, target_id=order.pk, user=request.user)
+    return f"已将预约单 #{source_id} 并入本单"
+
+
+def _erase(request: HttpRequest, order: Order, staff: Any) -> str:
+    if request.POST.get("confirm") != str(order.pk):
+        raise ApiError(Ret.INVALID, "请输入本单单号以确认删除")
+    erased = services.patient_erase(order_id=order.pk, user=request.user)
+    return f"已删除患者个人信息（预约单 {'、'.join(f'#{pk}' for pk in erased)}）"
+
+
+ACTIONS: dict[str, Callable[[HttpRequest, Order, Any], str]] = {
+    "claim": _claim,
+    "move": _move,
+    "note": _note,
+    "hospital": _hospital,
+    "reassign": _reassign,
+    "merge": _merge,
+    "erase": _erase,
+}
+ADMIN_ACTIONS = frozenset({"reassign", "merge", "erase"})
+
+
+@require_GET
+@backoffice_view
+def report(request: HttpRequest) -> HttpResponse:
+    roles.require_perm(request.user, roles.PERM_REPORTS)
+    month = reports.Month.parse(request.GET.get("month", ""), timezone.localdate())
+    export = request.GET.get("export", "")
+    fmt = request.GET.get("format", "csv")
+    if export:
+        build = reports.REPORTS.get(export)
+        if build is None or fmt not in EXPORT_FORMATS:
+            raise Http404
+        table = build(month)
+        return export_response(table, fmt, f"{table.title}-{month}")
+    tables = [(key, build(month)) for key, build in reports.REPORTS.items()]
+    return render(
+        request,
+        "backoffice/report.html",
+        _context(
+            request,
+            month=str(month),
+            tables=[(key, table, _bars(table)) for key, table in tables],
+        ),
+    )
+
+
+def _bars(table: Table) -> list[tuple[str, int, int]]:
+    """Rows of a chart: label, the value in column 1 and its width in percent."""
+    values = [(str(row[0]), int(row[1])) for row in table.rows]
+    top = max((value for _, value in values), default=0)
+    return [
+        (label, value, round(100 * value / top) if top else 0)
+        for label, value in values
+    ]
+
+
+@require_GET
+@backoffice_view
+def access_records(request: HttpRequest) -> HttpResponse:
+    roles.require_perm(request.user, roles.PERM_ACCESS_RECORDS)
+    records = AccessRecord.objects.order_by("-created_at", "-id")
+    order_id = request.GET.get("order", "").strip()
+    if order_id.isdigit():
+        records = records.filter(order_id=int(order_id))
+    fields = ("created_at", "order_id", "channel", "staff__name", "user__username")
+    channel_labels = dict(AccessRecord.Channel.choices)
+    fmt = request.GET.get("format", "")
+    if fmt in EXPORT_FORMATS:
+        table = Table(
+            "访问记录",
+            ["时间", "预约单号", "渠道", "员工", "后台账号"],
+            [
+                [
+                    format_time(row["created_at"]),
+                    row["order_id"],
+                    channel_labels[row["channel"]],
+                    row["staff__name"] or "",
+                    row["user__username"] or "",
+                ]
+                for row in records.values(*fields)[:EXPORT_MAX_ORDERS]
+            ],
+        )
+        return export_response(table, fmt, "访问记录")
+    page = Paginator(records.values(*fields), ACCESS_RECORDS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        {
+            **row,
+            "time": format_time(row["created_at"]),
+            "channel_label": channel_labels[row["channel"]],
+        }
+        for row in page.object_list
+    ]
+    return render(
+        request,
+        "backoffice/access_records.html",
+        _context(request, page=page, rows=rows, order_filter=order_id),
+    )
