@@ -6,7 +6,9 @@ from apoint.models import Hospital, StaffMember
 from apoint.statuses import STATUS_LABELS, OrderStatus
 from apoint.validation import REMARK_MAX_LENGTH
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# An <input type="date"> sends and shows ISO dates whatever the locale.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT_INPUT = forms.Textarea(attrs={"rows": 3})
 
 
 class MoveForm(forms.Form):
@@ -15,7 +17,7 @@ class MoveForm(forms.Form):
         label="备注",
         required=False,
         max_length=REMARK_MAX_LENGTH,
-        widget=forms.Textarea,
+        widget=TEXT_INPUT,
     )
     next_call_date = forms.DateField(
         label="下次回访日期", required=False, widget=DATE_INPUT
@@ -34,7 +36,7 @@ class MoveForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(
-        label="通话备注", max_length=REMARK_MAX_LENGTH, widget=forms.Textarea
+        label="通话备注", max_length=REMARK_MAX_LENGTH, widget=TEXT_INPUT
     )
     next_call_date = forms.DateField(
         label="下次回访日期", required=False, widget=DATE_INPUT

@@ -30,10 +30,12 @@ def staff_of(user: User) -> StaffMember | None:
     """Return the active customer-service roster entry linked to `user`."""
     if not user.is_authenticated:
         return None
-    staff = StaffMember.objects.filter(
-        user_id=user.pk, role=StaffMember.Role.CUSTOMER_SERVICE, is_active=True
-    ).first()
-    return staff
+    # Cached on the user object, which lives as long as the request.
+    if not hasattr(user, "_backoffice_staff"):
+        user._backoffice_staff = StaffMember.objects.filter(  # type: ignore[union-attr]
+            user_id=user.pk, role=StaffMember.Role.CUSTOMER_SERVICE, is_active=True
+        ).first()
+    return user._backoffice_staff  # type: ignore[union-attr]
 
 
 def actor_of(user: User) -> Actor:
