@@ -18,7 +18,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 class Table:
     title: str
     headers: Sequence[str]
-    rows: list[Sequence[Any]]
+    rows: Sequence[Sequence[Any]]
 
 
 def _cell(value: Any) -> Any:

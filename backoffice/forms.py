@@ -25,7 +25,9 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, allowed: frozenset[OrderStatus], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [
+        status_field = self.fields["status"]
+        assert isinstance(status_field, forms.ChoiceField)
+        status_field.choices = [
             (status.value, f"{status.value} {STATUS_LABELS[status]}")
             for status in sorted(allowed)
         ]

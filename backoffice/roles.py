@@ -1,6 +1,7 @@
 """Who may do what in the back office: the two groups and order visibility."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
@@ -19,7 +20,8 @@ PERM_ERASE = "backoffice.erase_patient"
 # The groups and their permissions are created by the migration
 # backoffice/migrations/0002_roles.py.
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
+_STAFF_CACHE = "_backoffice_staff"
 
 
 def is_administrator(user: User) -> bool:
@@ -31,11 +33,12 @@ def staff_of(user: User) -> StaffMember | None:
     if not user.is_authenticated:
         return None
     # Cached on the user object, which lives as long as the request.
-    if not hasattr(user, "_backoffice_staff"):
-        user._backoffice_staff = StaffMember.objects.filter(  # type: ignore[union-attr]
+    if not hasattr(user, _STAFF_CACHE):
+        staff = StaffMember.objects.filter(
             user_id=user.pk, role=StaffMember.Role.CUSTOMER_SERVICE, is_active=True
         ).first()
-    return user._backoffice_staff  # type: ignore[union-attr]
+        setattr(user, _STAFF_CACHE, staff)
+    return getattr(user, _STAFF_CACHE)
 
 
 def actor_of(user: User) -> Actor:

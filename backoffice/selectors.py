@@ -146,7 +146,7 @@ class OrderFilter:
 
 
 def order_detail(order_id: int) -> dict[str, Any]:
-    order = (
+    row = (
         Order.objects.filter(pk=order_id)
         .values(
             "id",
@@ -169,6 +169,7 @@ def order_detail(order_id: int) -> dict[str, Any]:
         )
         .get()
     )
+    order: dict[str, Any] = dict(row)
     order["sex_label"] = SEX_LABELS.get(order["sex"], "")
     order["status_label"] = STATUS_LABELS[order["status"]]
     order["submit_time"] = format_time(order["submitted_at"])

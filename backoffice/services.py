@@ -4,7 +4,7 @@ import datetime
 import logging
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q
@@ -49,7 +49,7 @@ def _lock(order_id: int) -> Order:
 def access_record(
     *,
     order_ids: Iterable[int],
-    user: AbstractBaseUser,
+    user: User | None,
     staff: StaffMember | None,
     channel: AccessRecord.Channel,
 ) -> None:
@@ -72,7 +72,7 @@ def order_mark_read(*, order_id: int, staff: StaffMember) -> None:
 
 
 def order_claim(
-    *, order_id: int, staff: StaffMember | None, user: AbstractBaseUser
+    *, order_id: int, staff: StaffMember | None, user: User | None
 ) -> Order:
     if staff is None:
         raise ApiError(Ret.FORBIDDEN, "只有客服人员可以认领，请先关联员工名册")
@@ -85,7 +85,7 @@ def order_move(
     status: OrderStatus,
     actor: Actor,
     staff: StaffMember | None,
-    user: AbstractBaseUser,
+    user: User | None,
     remark: str,
     next_call_date: datetime.date | None,
 ) -> Order:
@@ -109,7 +109,7 @@ def order_note(
     *,
     order_id: int,
     staff: StaffMember | None,
-    user: AbstractBaseUser,
+    user: User | None,
     text: str,
     next_call_date: datetime.date | None,
 ) -> Remark:
@@ -133,7 +133,7 @@ def order_change_hospital(
     order_id: int,
     hospital: Hospital,
     staff: StaffMember | None,
-    user: AbstractBaseUser,
+    user: User | None,
 ) -> Order:
     """Move an order to `hospital` and route it to that hospital's salesperson."""
     if not hospital.is_active:
@@ -167,7 +167,7 @@ def order_change_hospital(
 
 
 def order_reassign(
-    *, order_id: int, new_owner: StaffMember, user: AbstractBaseUser
+    *, order_id: int, new_owner: StaffMember, user: User | None
 ) -> Reassignment:
     """Make `new_owner` the order's customer-service owner."""
     if new_owner.role != StaffMember.Role.CUSTOMER_SERVICE or not new_owner.is_active:
@@ -204,7 +204,7 @@ def order_reassign(
     return reassignment
 
 
-def order_merge(*, source_id: int, target_id: int, user: AbstractBaseUser) -> Order:
+def order_merge(*, source_id: int, target_id: int, user: User | None) -> Order:
     """Move everything of order `source_id` into `target_id`, then delete it.
 
     Both orders must belong to one family: the same openid or the same phone.
@@ -260,7 +260,7 @@ def order_merge(*, source_id: int, target_id: int, user: AbstractBaseUser) -> Or
     return target
 
 
-def patient_erase(*, order_id: int, user: AbstractBaseUser) -> list[int]:
+def patient_erase(*, order_id: int, user: User | None) -> list[int]:
     """Remove the personal data of the patient behind `order_id`.
 
     Every order of the same openid is erased: name, phone, openid,

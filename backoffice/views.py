@@ -7,13 +7,15 @@ raise ApiError, which every action turns into a message on the order page.
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -49,6 +51,11 @@ def backoffice_view(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return login_required(wrapper, login_url="backoffice:login")
+
+
+def _user(request: HttpRequest) -> User:
+    # backoffice_view lets only signed-in users through.
+    return cast(User, request.user)
 
 
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -120,7 +127,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             request,
             form=form,
             page=page,
-            rows=selectors.order_rows(page.object_list),
+            rows=selectors.order_rows(cast(QuerySet[Order], page.object_list)),
             query=query.urlencode(),
         ),
     )
@@ -132,7 +139,7 @@ def _export_orders(
     rows = selectors.order_rows(orders[:EXPORT_MAX_ORDERS])
     services.access_record(
         order_ids=[row["id"] for row in rows],
-        user=request.user,
+        user=_user(request),
         staff=staff,
         channel=AccessRecord.Channel.EXPORT,
     )
@@ -191,14 +198,16 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     is_admin = roles.is_administrator(request.user)
     services.access_record(
         order_ids=[order.pk],
-        user=request.user,
+        user=_user(request),
         staff=staff,
         channel=AccessRecord.Channel.BACK_OFFICE,
     )
     if staff is not None:
         services.order_mark_read(order_id=order.pk, staff=staff)
     detail = selectors.order_detail(order.pk)
-    allowed = allowed_next_statuses(roles.actor_of(request.user), order.status)
+    allowed = allowed_next_statuses(
+        roles.actor_of(request.user), OrderStatus(order.status)
+    )
     may_work = is_admin or (staff is not None and order.owner_id == staff.pk)
     context = _context(
         request,
@@ -254,12 +263,14 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
 
 
 def _claim(request: HttpRequest, order: Order, staff: Any) -> str:
-    services.order_claim(order_id=order.pk, staff=staff, user=request.user)
+    services.order_claim(order_id=order.pk, staff=staff, user=_user(request))
     return f"已认领预约单 #{order.pk}"
 
 
 def _move(request: HttpRequest, order: Order, staff: Any) -> str:
-    allowed = allowed_next_statuses(roles.actor_of(request.user), order.status)
+    allowed = allowed_next_statuses(
+        roles.actor_of(request.user), OrderStatus(order.status)
+    )
     form = forms.MoveForm(request.POST, allowed=allowed)
     if not form.is_valid():
         raise ApiError(Ret.INVALID, _form_errors(form))
@@ -269,7 +280,7 @@ def _move(request: HttpRequest, order: Order, staff: Any) -> str:
         status=status,
         actor=roles.actor_of(request.user),
         staff=staff,
-        user=request.user,
+        user=_user(request),
         remark=form.cleaned_data["remark"].strip(),
         next_call_date=form.cleaned_data["next_call_date"],
     )
@@ -283,7 +294,7 @@ def _note(request: HttpRequest, order: Order, staff: Any) -> str:
     services.order_note(
         order_id=order.pk,
         staff=staff,
-        user=request.user,
+        user=_user(request),
         text=form.cleaned_data["text"].strip(),
         next_call_date=form.cleaned_data["next_call_date"],
     )
@@ -296,7 +307,7 @@ def _hospital(request: HttpRequest, order: Order, staff: Any) -> str:
         raise ApiError(Ret.INVALID, _form_errors(form))
     hospital = form.cleaned_data["hospital"]
     services.order_change_hospital(
-        order_id=order.pk, hospital=hospital, staff=staff, user=request.user
+        order_id=order.pk, hospital=hospital, staff=staff, user=_user(request)
     )
     return f"医院已改为「{hospital.name}」"
 
@@ -306,7 +317,7 @@ def _reassign(request: HttpRequest, order: Order, staff: Any) -> str:
     if not form.is_valid():
         raise ApiError(Ret.INVALID, _form_errors(form))
     owner = form.cleaned_data["owner"]
-    services.order_reassign(order_id=order.pk, new_owner=owner, user=request.user)
+    services.order_reassign(order_id=order.pk, new_owner=owner, user=_user(request))
     return f"已转交给 {owner.name}"
 
 
@@ -315,14 +326,14 @@ def _merge(request: HttpRequest, order: Order, staff: Any) -> str:
     if not form.is_valid():
         raise ApiError(Ret.INVALID, _form_errors(form))
     source_id = form.cleaned_data["source"]
-    services.order_merge(source_id=source_id, target_id=order.pk, user=request.user)
+    services.order_merge(source_id=source_id, target_id=order.pk, user=_user(request))
     return f"已将预约单 #{source_id} 并入本单"
 
 
 def _erase(request: HttpRequest, order: Order, staff: Any) -> str:
     if request.POST.get("confirm") != str(order.pk):
         raise ApiError(Ret.INVALID, "请输入本单单号以确认删除")
-    erased = services.patient_erase(order_id=order.pk, user=request.user)
+    erased = services.patient_erase(order_id=order.pk, user=_user(request))
     return f"已删除患者个人信息（预约单 {'、'.join(f'#{pk}' for pk in erased)}）"
 
 
