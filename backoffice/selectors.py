@@ -9,7 +9,12 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from apoint.logmask import mask_phone
 from apoint.models import Memo, Order, OrderEvent, OrderPhoto, Remark, StaffMember
 from apoint.selectors import SEX_LABELS, format_time
-from apoint.statuses import OPEN_STATUSES, STATUS_LABELS, OrderStatus
+from apoint.statuses import (
+    FOLLOW_UP_DUE_STATUSES,
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    OrderStatus,
+)
 from backoffice.models import MemoReadMarker, PatientErasure, Reassignment
 
 HOME_LIST_LIMIT = 100
@@ -39,8 +44,14 @@ def order_rows(orders: QuerySet[Order]) -> list[dict[str, Any]]:
         row["phone_masked"] = mask_phone(row.pop("phone"))
         row["sex_label"] = SEX_LABELS.get(row["sex"], "")
         row["status_label"] = STATUS_LABELS[row["status"]]
+        row["needs_call_date"] = needs_call_date(row)
         rows.append(row)
     return rows
+
+
+def needs_call_date(row: dict[str, Any]) -> bool:
+    """Whether customer service owes the family a call but set no date."""
+    return row["status"] in FOLLOW_UP_DUE_STATUSES and row["next_call_date"] is None
 
 
 def unclaimed_orders(orders: QuerySet[Order]) -> QuerySet[Order]:
@@ -172,6 +183,7 @@ def order_detail(order_id: int) -> dict[str, Any]:
     order: dict[str, Any] = dict(row)
     order["sex_label"] = SEX_LABELS.get(order["sex"], "")
     order["status_label"] = STATUS_LABELS[order["status"]]
+    order["needs_call_date"] = needs_call_date(order)
     order["submit_time"] = format_time(order["submitted_at"])
     order["photos"] = list(
         OrderPhoto.objects.filter(order_id=order_id).values_list("file", flat=True)

@@ -4,7 +4,7 @@ import datetime
 import logging
 from collections.abc import Iterable
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q
@@ -29,6 +29,7 @@ from apoint.statuses import (
     OrderStatus,
 )
 from backoffice.models import MemoReadMarker, PatientErasure, Reassignment
+from backoffice.roles import ADMINISTRATOR_GROUP, AGENT_GROUP
 
 logger = logging.getLogger(__name__)
 
@@ -334,3 +335,47 @@ def _delete_files(names: list[str]) -> None:
             default_storage.delete(name)
         except OSError:
             logger.exception("could not delete erased photo %s from storage", name)
+
+
+def agent_roster_add(*, name: str, phone: str) -> StaffMember:
+    """Add a customer-service member to the staff roster."""
+    staff = StaffMember.objects.create(
+        name=name, phone=phone, role=StaffMember.Role.CUSTOMER_SERVICE
+    )
+    logger.info("customer-service staff %s added to the roster", staff.pk)
+    return staff
+
+
+def account_create(
+    *,
+    username: str,
+    password: str,
+    administrator: bool,
+    staff: StaffMember | None = None,
+) -> User:
+    """Create a back-office account in the agent or administrator group.
+
+    An agent account is linked to `staff`, a customer-service roster entry
+    without an account. Administrators also get `is_staff`, so that they
+    can manage hospitals and staff in the Django admin.
+    """
+    if not administrator and staff is None:
+        raise invalid("staff", "客服账号必须关联员工名册中的客服")
+    if staff is not None:
+        if staff.role != StaffMember.Role.CUSTOMER_SERVICE:
+            raise invalid("staff", "只有客服角色的员工可以关联后台账号")
+        if staff.user_id is not None:
+            raise ApiError(Ret.CONFLICT, "该员工已关联后台账号")
+    if User.objects.filter(username=username).exists():
+        raise ApiError(Ret.CONFLICT, f"用户名 {username} 已存在")
+    group_name = ADMINISTRATOR_GROUP if administrator else AGENT_GROUP
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=username, password=password, is_staff=administrator
+        )
+        user.groups.add(Group.objects.get(name=group_name))
+        if staff is not None:
+            staff.user = user
+            staff.save(update_fields=["user"])
+    logger.info("back-office account %s created in group %s", user.pk, group_name)
+    return user

@@ -374,3 +374,15 @@ def test_agent_cannot_erase(agent_client, agent, hospital):
     assert response.status_code == 403
     order.refresh_from_db()
     assert order.name == "这是新患者"
+
+
+def test_list_flags_missing_call_date(agent_client, agent, hospital, client):
+    order = owned_order(hospital, agent, status=S.CONFIRMED)
+    client.post(
+        "/api/apoint/thememo/",
+        {"id": order.pk, "openid": SALESPERSON_OPENID, "describe": "", "types": "11"},
+    )
+    mine = agent_client.get("/backoffice/").context["mine"]
+    assert mine[0]["needs_call_date"] is True
+    page = agent_client.get(f"/backoffice/orders/{order.pk}/")
+    assert "需要约定下次回访日期" in page.content.decode()
