@@ -78,7 +78,7 @@ def allowed_next_statuses(actor: Actor, current: OrderStatus) -> frozenset[Order
     """Return the statuses `actor` may move an order in `current` to.
 
     An administrator may set any status but unclaimed, which only a new
-    submission has. Nobody moves an unclaimed order by a status change: the
+    submission has. No actor moves an unclaimed order by a status change: the
     claim (or an assignment) does it and sets the owner too.
     """
     if current == S.UNCLAIMED:

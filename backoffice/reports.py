@@ -27,8 +27,9 @@ FUNNEL_STEPS = (
     S.FOLLOW_UP_30,
     S.FOLLOW_UP_45,
 )
-# History kinds that move an order to a status; the others keep it.
-STATUS_KINDS = (OrderEvent.Kind.STATUS, OrderEvent.Kind.CLAIMED)
+# A status change is a history row whose status differs from the one
+# before, whatever its kind (a claim, an assignment, a status change), except
+# the submission, which starts the order.
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,15 @@ class Month:
 
 def _status_events(month: Month) -> QuerySet[OrderEvent]:
     start, end = month.bounds()
-    return OrderEvent.objects.filter(
-        kind__in=STATUS_KINDS, created_at__gte=start, created_at__lt=end
-    ).exclude(from_status=F("to_status"))
+    return (
+        OrderEvent.objects.filter(created_at__gte=start, created_at__lt=end)
+        .exclude(kind=OrderEvent.Kind.SUBMITTED)
+        .exclude(from_status=F("to_status"))
+    )
 
 
 def _per_person_table(
-    month: Month, role: StaffMember.Role, title: str, who: str
+    month: Month, role: StaffMember.Role, title: str, name_header: str
 ) -> Table:
     rows = (
         _status_events(month)
@@ -81,10 +84,10 @@ def _per_person_table(
         .values("staff_id", "staff__name", "to_status")
         .annotate(count=Count("id"))
     )
-    return _matrix(title, who, rows, "staff_id", "staff__name")
+    return _matrix(title, name_header, rows, "staff_id", "staff__name")
 
 
-def _matrix(title: str, who: str, rows: Any, key: str, name_key: str) -> Table:
+def _matrix(title: str, name_header: str, rows: Any, key: str, name_key: str) -> Table:
     """Pivot (key, to_status, count) rows into one row per key."""
     names: dict[int, str] = {}
     counts: dict[int, dict[int, int]] = defaultdict(dict)
@@ -98,7 +101,7 @@ def _matrix(title: str, who: str, rows: Any, key: str, name_key: str) -> Table:
     for row_key in sorted(names, key=lambda k: (-sum(counts[k].values()), names[k])):
         values = [counts[row_key].get(status, 0) for status in columns]
         table_rows.append([names[row_key], sum(values), *values])
-    headers = [who, "合计", *(STATUS_LABELS[status] for status in columns)]
+    headers = [name_header, "合计", *(STATUS_LABELS[status] for status in columns)]
     return Table(title, headers, table_rows)
 
 
@@ -131,9 +134,7 @@ def funnel_table(month: Month) -> Table:
     submitted = Order.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
     total = submitted.count()
     reached = dict(
-        OrderEvent.objects.filter(
-            order__in=submitted, to_status__in=FUNNEL_STEPS, kind__in=STATUS_KINDS
-        )
+        OrderEvent.objects.filter(order__in=submitted, to_status__in=FUNNEL_STEPS)
         .values("to_status")
         .annotate(count=Count("order_id", distinct=True))
         .values_list("to_status", "count")
@@ -146,7 +147,7 @@ def funnel_table(month: Month) -> Table:
 
 
 def no_show_table(month: Month) -> Table:
-    """Per hospital: orders wanted in the month that were claimed, and no-shows."""
+    """Per hospital: claimed orders with a want date in the month, and no-shows."""
     wanted = Order.objects.filter(
         want_date__gte=month.first_day, want_date__lt=month.next_first_day
     ).exclude(status=S.UNCLAIMED)

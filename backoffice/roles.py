@@ -1,4 +1,4 @@
-"""Who may do what in the back office: the two groups and order visibility."""
+"""Back-office roles: the two groups, their permissions and order visibility."""
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser

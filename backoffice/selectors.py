@@ -18,8 +18,8 @@ from apoint.statuses import (
 from backoffice.models import MemoReadMarker, PatientErasure, Reassignment
 
 HOME_LIST_LIMIT = 100
-# A remark written with a status change is stored twice, as the history row's
-# remark and as a Remark; rows this close in time with equal text are one.
+# A remark written with a status change is stored twice: as the history row's
+# remark and as a Remark. Rows this close in time with equal text are one.
 SAME_ACTION_SECONDS = 5
 
 ORDER_ROW_FIELDS = (
@@ -50,7 +50,7 @@ def order_rows(orders: QuerySet[Order]) -> list[dict[str, Any]]:
 
 
 def needs_call_date(row: dict[str, Any]) -> bool:
-    """Whether customer service owes the family a call but set no date."""
+    """Return True when customer service owes the family a call with no date set."""
     return row["status"] in FOLLOW_UP_DUE_STATUSES and row["next_call_date"] is None
 
 
@@ -202,7 +202,7 @@ def family_orders(order: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def timeline(order_id: int) -> list[dict[str, Any]]:
-    """One list of history rows and remarks, oldest first.
+    """Merge the history rows and remarks into one list, oldest first.
 
     A remark that went with a status change appears once, on the history row.
     """

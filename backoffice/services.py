@@ -37,7 +37,6 @@ ERASED_NAME = "（已删除）"
 # NOTE: Order.birthday cannot be NULL, so an erased order keeps this
 # placeholder until the core model allows an empty birthday.
 ERASED_BIRTHDAY = datetime.date(1900, 1, 1)
-ERASURE_REMARK = "患者要求删除个人信息"
 
 
 def _lock(order_id: int) -> Order:
@@ -215,7 +214,8 @@ def order_merge(*, source_id: int, target_id: int, user: User | None) -> Order:
     if source_id == target_id:
         raise invalid("合并", "不能与自身合并")
     with transaction.atomic():
-        # Lock in id order so that two merges of the same pair cannot deadlock.
+        # Rows are locked in id order, so two merges of one pair wait in turn
+        # instead of deadlocking.
         orders = {
             order.pk: order
             for order in Order.objects.select_for_update()
@@ -233,6 +233,12 @@ def order_merge(*, source_id: int, target_id: int, user: User | None) -> Order:
         )
         if not same_family:
             raise ApiError(Ret.CONFLICT, "两个预约单的微信和手机号都不同，不是同一家庭")
+        if source.status in OPEN_STATUSES and target.status not in OPEN_STATUSES:
+            # The target keeps its status, so the open order must be the target.
+            raise ApiError(
+                Ret.CONFLICT,
+                f"预约单 #{source_id} 正在进行中，请在该单页面把本单并入该单",
+            )
         last_position = (
             OrderPhoto.objects.filter(order=target).aggregate(Max("position"))[
                 "position__max"
@@ -264,7 +270,8 @@ def order_merge(*, source_id: int, target_id: int, user: User | None) -> Order:
 def patient_erase(*, order_id: int, user: User | None) -> list[int]:
     """Remove the personal data of the patient behind `order_id`.
 
-    Every order of the same openid is erased: name, phone, openid,
+    Every order with the same openid and patient name is erased, and not a
+    sibling booked from the same WeChat account: name, phone, openid,
     description, remarks, memo and history texts and the photos, in storage
     too. Ids, hospitals, dates and statuses stay for the reports. An open
     order is paused first, with a history row. Returns the erased order ids.
@@ -275,7 +282,9 @@ def patient_erase(*, order_id: int, user: User | None) -> list[int]:
             raise ApiError(Ret.CONFLICT, "该患者的个人信息已删除")
         orders = list(
             Order.objects.select_for_update()
-            .filter(Q(pk=first.pk) | Q(patient_openid=first.patient_openid))
+            .filter(
+                Q(pk=first.pk) | Q(patient_openid=first.patient_openid, name=first.name)
+            )
             .order_by("pk")
         )
         order_ids = [order.pk for order in orders]

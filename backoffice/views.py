@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 ORDERS_PER_PAGE = 50
 ACCESS_RECORDS_PER_PAGE = 100
-# An export holds at most this many orders; narrow the filters for more.
+# An export contains at most this many orders; narrow the filters for more.
 EXPORT_MAX_ORDERS = 10_000
 
 View = Callable[..., HttpResponse]

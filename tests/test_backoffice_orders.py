@@ -318,6 +318,9 @@ def test_erase_patient(
     order = owned_order(hospital, agent, openid="o_erase")
     older = owned_order(hospital, agent, openid="o_erase", status=S.PAUSED)
     other = owned_order(hospital, agent, openid="o_keep")
+    sibling = owned_order(
+        hospital, agent, openid="o_erase", status=S.PAUSED, name="妹妹"
+    )
     name = default_storage.save("photos/erase-me.jpg", ContentFile(b"jpeg"))
     OrderPhoto.objects.create(order=older, file=name)
     Remark.objects.create(order=order, author=agent, text="孩子叫小明")
@@ -327,6 +330,7 @@ def test_erase_patient(
     OrderEvent.objects.create(
         order=order, kind=OrderEvent.Kind.STATUS, to_status=2, remark="小明家长"
     )
+
     # Files are deleted after the commit, which the test transaction fakes.
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
@@ -335,6 +339,7 @@ def test_erase_patient(
             follow=True,
         )
     assert response.status_code == 200
+
     for erased in (order, older):
         erased.refresh_from_db()
         assert erased.name == "（已删除）"
@@ -342,11 +347,13 @@ def test_erase_patient(
         assert erased.description == ""
         assert erased.patient_openid == f"erased-{erased.pk}"
         assert erased.status == S.PAUSED
+
     assert not default_storage.exists(name)
     assert not OrderPhoto.objects.exists()
     assert not Remark.objects.exists()
     assert Memo.objects.get().text == ""
     assert Memo.objects.get().status == S.CLAIMED
+
     events = OrderEvent.objects.filter(order=order)
     assert set(events.values_list("remark", flat=True)) == {""}
     assert list(events.values_list("to_status", flat=True)) == [S.CLAIMED, S.PAUSED]
@@ -354,8 +361,11 @@ def test_erase_patient(
         order.pk,
         older.pk,
     }
+
     other.refresh_from_db()
     assert other.name == "这是新患者"
+    sibling.refresh_from_db()
+    assert sibling.name == "妹妹"
 
 
 def test_erase_needs_confirmation(admin_client, agent, hospital):
@@ -386,3 +396,13 @@ def test_list_flags_missing_call_date(agent_client, agent, hospital, client):
     assert mine[0]["needs_call_date"] is True
     page = agent_client.get(f"/backoffice/orders/{order.pk}/")
     assert "需要约定下次回访日期" in page.content.decode()
+
+
+def test_merge_open_into_closed_rejected(admin_client, agent, hospital):
+    target = owned_order(hospital, agent, openid="o_family", status=S.PAUSED)
+    source = owned_order(hospital, agent, openid="o_family")
+    response = admin_client.post(
+        f"/backoffice/orders/{target.pk}/merge/", {"source": source.pk}, follow=True
+    )
+    assert "正在进行中" in response.content.decode()
+    assert Order.objects.filter(pk=source.pk).exists()

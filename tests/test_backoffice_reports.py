@@ -220,3 +220,10 @@ def test_home_query_count_constant(agent_client, agent, hospital):
     with CaptureQueriesContext(connection) as large:
         agent_client.get("/backoffice/")
     assert len(small) == len(large)
+
+
+def test_assignment_counts_as_status_change(hospital, agent):
+    order = make_order(hospital, openid="o_assigned", status=S.CLAIMED)
+    event(order, S.CLAIMED, at(8), agent, S.UNCLAIMED, kind=OrderEvent.Kind.ASSIGNED)
+    event(order, S.CLAIMED, at(9), agent, S.CLAIMED, kind=OrderEvent.Kind.REASSIGNED)
+    assert reports.agent_table(MARCH).rows == [["张客服", 1, 1]]

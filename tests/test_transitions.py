@@ -66,7 +66,7 @@ def test_transition_table(actor, current, new, allowed):
     assert (new in allowed_next_statuses(actor, current)) is allowed
 
 
-def test_salesperson_may_record_every_memo_status_on_open_orders():
+def test_salesperson_memo_statuses_open_orders():
     for current in OPEN_STATUSES - {S.UNCLAIMED}:
         assert allowed_next_statuses(Actor.SALESPERSON, current) == MEMO_STATUSES
     for current in CLOSED_STATUSES:

@@ -28,11 +28,15 @@ class Command(BaseCommand):
             default="",
             help="create the customer-service roster entry with this name",
         )
-        parser.add_argument("--admin", action="store_true", help="an administrator")
+        parser.add_argument(
+            "--admin",
+            action="store_true",
+            help="create an administrator account instead of an agent",
+        )
         parser.add_argument(
             "--password-env",
             default="",
-            help="name of an environment variable holding the password",
+            help="name of an environment variable that contains the password",
         )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -66,7 +70,9 @@ class Command(BaseCommand):
     def _staff(self, phone: str, name: str) -> StaffMember | None:
         if not phone:
             if name:
-                raise CommandError("--name needs --phone.")
+                raise CommandError(
+                    "--phone is missing: give the phone of the new roster entry."
+                )
             return None
         try:
             phone = parse_phone(phone)
