@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, User
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -94,14 +94,32 @@ def order_move(
         raise invalid("下次回访日期", f"「{status.label}」需要填写下次回访日期")
     if next_call_date is not None and next_call_date < timezone.localdate():
         raise invalid("下次回访日期", "不能早于今天")
-    return core.order_set_status(
-        order_id=order_id,
-        status=status,
-        actor=actor,
-        staff=staff,
-        user=user,
-        remark=remark,
-        next_call_date=next_call_date,
+    try:
+        return core.order_set_status(
+            order_id=order_id,
+            status=status,
+            actor=actor,
+            staff=staff,
+            user=user,
+            remark=remark,
+            next_call_date=next_call_date,
+        )
+    except IntegrityError:
+        # Reopening a closed order breaks one_open_order_per_patient when
+        # the patient booked again meanwhile.
+        if status in OPEN_STATUSES and _other_open_order(order_id):
+            raise ApiError(
+                Ret.CONFLICT, "该患者已有进行中的预约单，不能重新打开本单"
+            ) from None
+        raise
+
+
+def _other_open_order(order_id: int) -> bool:
+    openid = Order.objects.filter(pk=order_id).values_list("patient_openid", flat=True)
+    return (
+        Order.objects.filter(patient_openid__in=openid, status__in=OPEN_STATUSES)
+        .exclude(pk=order_id)
+        .exists()
     )
 
 

@@ -218,6 +218,9 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         may_work=may_work,
         move_form=forms.MoveForm(allowed=allowed) if allowed and may_work else None,
         follow_up_values=sorted(status.value for status in FOLLOW_UP_DUE_STATUSES),
+        follow_up_labels="、".join(
+            f"「{status.label}」" for status in sorted(FOLLOW_UP_DUE_STATUSES)
+        ),
         note_form=forms.NoteForm(),
         hospital_form=forms.HospitalForm(initial={"hospital": order.hospital_id}),
         reassign_form=forms.ReassignForm() if is_admin else None,
@@ -255,6 +258,13 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
     try:
         done = handler(request, order, staff)
     except ApiError as error:
+        logger.info(
+            "order %s action %s by user %s rejected: ret %s",
+            order.pk,
+            action,
+            request.user.pk,
+            error.ret.value,
+        )
         messages.error(request, error.msg)
         return redirect("backoffice:order", order_id=order.pk)
     if done:

@@ -406,3 +406,27 @@ def test_merge_open_into_closed_rejected(admin_client, agent, hospital):
     )
     assert "正在进行中" in response.content.decode()
     assert Order.objects.filter(pk=source.pk).exists()
+
+
+def test_reactivate_with_other_open_order_rejected(agent_client, agent, hospital):
+    closed = owned_order(hospital, agent, openid="o_again", status=S.PAUSED)
+    owned_order(hospital, agent, openid="o_again")
+    response = agent_client.post(
+        f"/backoffice/orders/{closed.pk}/move/",
+        {"status": S.REACTIVATED.value},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "已有进行中的预约单" in response.content.decode()
+    closed.refresh_from_db()
+    assert closed.status == S.PAUSED
+    assert not OrderEvent.objects.filter(order=closed).exists()
+
+
+def test_reactivate_closed_order(agent_client, agent, hospital):
+    closed = owned_order(hospital, agent, status=S.PAUSED)
+    agent_client.post(
+        f"/backoffice/orders/{closed.pk}/move/", {"status": S.REACTIVATED.value}
+    )
+    closed.refresh_from_db()
+    assert closed.status == S.REACTIVATED
