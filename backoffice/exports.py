@@ -55,7 +55,7 @@ _SHEET_UNSAFE = str.maketrans("[]:*?/\\", "_______")
 
 
 def export_response(table: Table, fmt: str, filename: str) -> HttpResponse:
-    """Return `table` as a download; `fmt` is "csv" or "xlsx"."""
+    """Return `table` as a download in `fmt`, which is "csv" or "xlsx"."""
     if fmt == "xlsx":
         body, content_type = xlsx_bytes(table), XLSX_CONTENT_TYPE
     else:

@@ -1,4 +1,4 @@
-"""Forms of the back-office actions; labels and messages in Chinese."""
+"""Forms of the back-office actions, with labels and messages in Chinese."""
 
 from django import forms
 

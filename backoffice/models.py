@@ -7,7 +7,7 @@ from apoint.models import Order, StaffMember
 
 
 class BackOfficeAccess(models.Model):
-    """A holder for the back-office permissions; it has no table."""
+    """A holder for the back-office permissions, without a table."""
 
     class Meta:
         managed = False
@@ -96,7 +96,7 @@ class Reassignment(models.Model):
 
 
 class PatientErasure(models.Model):
-    """A patient's personal data removed on request; ids and statuses stay."""
+    """A record that a patient's personal data was removed on request."""
 
     order_id = models.BigIntegerField("预约单号", unique=True)
     user = models.ForeignKey(

@@ -39,7 +39,7 @@ class Month:
 
     @classmethod
     def parse(cls, text: str, default: datetime.date) -> "Month":
-        """Parse "YYYY-MM"; empty or invalid text gives the month of `default`."""
+        """Parse "YYYY-MM", falling back to the month of `default` if invalid."""
         match = MONTH.fullmatch(text.strip())
         if match and 1 <= int(match[2]) <= 12 and 2000 <= int(match[1]) <= 9999:
             return cls(int(match[1]), int(match[2]))

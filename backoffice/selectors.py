@@ -38,7 +38,7 @@ ORDER_ROW_FIELDS = (
 
 
 def order_rows(orders: QuerySet[Order]) -> list[dict[str, Any]]:
-    """Plain rows for a list, phone numbers masked; one query."""
+    """Return plain rows for a list, with masked phone numbers, in one query."""
     rows = []
     for row in orders.values(*ORDER_ROW_FIELDS):
         row["phone_masked"] = mask_phone(row.pop("phone"))

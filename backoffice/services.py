@@ -89,7 +89,7 @@ def order_move(
     remark: str,
     next_call_date: datetime.date | None,
 ) -> Order:
-    """Move an order to its next status; a follow-up status needs a call date."""
+    """Move an order to its next status, with a call date for a follow-up one."""
     if status in FOLLOW_UP_DUE_STATUSES and next_call_date is None:
         raise invalid("下次回访日期", f"「{status.label}」需要填写下次回访日期")
     if next_call_date is not None and next_call_date < timezone.localdate():

@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 ORDERS_PER_PAGE = 50
 ACCESS_RECORDS_PER_PAGE = 100
-# An export contains at most this many orders; narrow the filters for more.
+# An export contains at most this many orders, so narrow the filters for more.
 EXPORT_MAX_ORDERS = 10_000
 
 View = Callable[..., HttpResponse]
@@ -251,7 +251,7 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
         raise PermissionDenied
     if action == "erase" and not request.user.has_perm(roles.PERM_ERASE):
         raise PermissionDenied
-    # Agents work only their own orders; unclaimed ones they may claim.
+    # Agents work only their own orders, and may claim unclaimed ones.
     own = staff is not None and order.owner_id == staff.pk
     if action != "claim" and not is_admin and not own:
         raise PermissionDenied

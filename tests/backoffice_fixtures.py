@@ -1,13 +1,29 @@
 """Back-office personas: two agents and an administrator, signed in."""
 
+import importlib
+
 import pytest
-from django.contrib.auth.models import Group, User
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 
 from apoint.models import StaffMember
 from backoffice.roles import ADMINISTRATOR_GROUP, AGENT_GROUP
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def migration_data(transactional_db) -> None:
+    """Restore the provinces and groups that data migrations created.
+
+    A transactional test empties every table afterwards, so the next one
+    finds neither the provinces nor the groups unless it adds them again.
+    """
+    provinces = importlib.import_module("apoint.migrations.0002_provinces")
+    provinces.add_provinces(apps, None)
+    roles = importlib.import_module("backoffice.migrations.0002_roles")
+    roles.add_groups(Group, Permission)
 
 
 def make_user(username: str, group: str) -> User:

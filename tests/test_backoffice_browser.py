@@ -10,7 +10,7 @@ from apoint.statuses import OrderStatus
 from backoffice.roles import AGENT_GROUP
 from tests.conftest import SALESPERSON_OPENID, make_order
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(serialized_rollback=True)]
+pytestmark = pytest.mark.browser
 
 DESKTOP_VIEWPORT = {"width": 1366, "height": 900}
 PASSWORD = "agent-password-for-tests"
@@ -18,7 +18,7 @@ PASSWORD = "agent-password-for-tests"
 
 @pytest.fixture
 def desktop_page(chromium_browser, request) -> Iterator[object]:
-    """A page at a desktop viewport; `desktop_page.shot(name)` saves a PNG."""
+    """A page at a desktop viewport, where `desktop_page.shot(name)` saves a PNG."""
     from tests.browser import ARTIFACTS
 
     context = chromium_browser.new_context(
@@ -37,7 +37,9 @@ def desktop_page(chromium_browser, request) -> Iterator[object]:
     context.close()
 
 
-def test_claim_confirm_then_memo_unread(live_server, desktop_page, settings):
+def test_claim_confirm_then_memo_unread(
+    migration_data, live_server, desktop_page, settings
+):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     salesperson = StaffMember.objects.create(
         name="王销售",

@@ -27,14 +27,8 @@ ADMINISTRATOR_PERMISSIONS = [
 ]
 
 
-def create_groups(apps, schema_editor):
-    for label in ("apoint", "backoffice"):
-        app_config = apps.get_app_config(label)
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
+def add_groups(Group, Permission):
+    """Create both groups with their permissions, unless they exist."""
     for name, codes in (
         (AGENT_GROUP, AGENT_PERMISSIONS),
         (ADMINISTRATOR_GROUP, ADMINISTRATOR_PERMISSIONS),
@@ -46,6 +40,15 @@ def create_groups(apps, schema_editor):
                     content_type__app_label=app_label, codename=codename
                 )
             )
+
+
+def create_groups(apps, schema_editor):
+    for label in ("apoint", "backoffice"):
+        app_config = apps.get_app_config(label)
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    add_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_groups(apps, schema_editor):
