@@ -4,11 +4,13 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
-from apoint.models import Hospital, Province, StaffMember
+from apoint.models import Hospital, OrderPhoto, Province, StaffMember
 from apoint.statuses import OrderStatus
 from backoffice.roles import AGENT_GROUP
-from tests.conftest import SALESPERSON_OPENID, make_order
+from tests.conftest import SALESPERSON_OPENID, image_bytes, make_order
 
 pytestmark = pytest.mark.browser
 
@@ -61,6 +63,8 @@ def test_claim_confirm_then_memo_unread(
         user=user,
     )
     order = make_order(hospital, status=OrderStatus.UNCLAIMED, salesperson=None)
+    photo = default_storage.save("photos/browser-test.jpg", ContentFile(image_bytes()))
+    OrderPhoto.objects.create(order=order, file=photo)
     page = desktop_page
 
     page.goto(f"{live_server.url}/backoffice/")
@@ -74,6 +78,13 @@ def test_claim_confirm_then_memo_unread(
     page.wait_for_selector("#move-form")
     assert "已认领未确认" in page.inner_text("#order-status")
     page.shot("claimed")
+
+    # The thumbnail links to the full-size image.
+    link = page.locator(".photos a").first
+    assert link.get_attribute("href") == f"/media/{photo}"
+    full_size = page.request.get(f"{live_server.url}/media/{photo}")
+    assert full_size.status == 200
+    assert full_size.body() == image_bytes()
 
     page.select_option("#move-form select[name=status]", str(OrderStatus.CONFIRMED))
     page.fill("#move-form textarea[name=remark]", "家长确认周六来")
