@@ -112,8 +112,10 @@ def _filter_from(form: forms.OrderFilterForm) -> selectors.OrderFilter:
 def order_list(request: HttpRequest) -> HttpResponse:
     staff = roles.staff_of(request.user)
     form = forms.OrderFilterForm(request.GET)
-    order_filter = _filter_from(form) if form.is_valid() else selectors.OrderFilter()
-    orders = order_filter.apply(roles.visible_orders(request.user, staff))
+    orders = roles.visible_orders(request.user, staff)
+    # The form shows its errors, and an invalid filter matches nothing rather
+    # than every order.
+    orders = _filter_from(form).apply(orders) if form.is_valid() else orders.none()
     fmt = request.GET.get("format", "")
     if fmt in EXPORT_FORMATS:
         return _export_orders(request, staff, orders, fmt)

@@ -227,3 +227,11 @@ def test_assignment_counts_as_status_change(hospital, agent):
     event(order, S.CLAIMED, at(8), agent, S.UNCLAIMED, kind=OrderEvent.Kind.ASSIGNED)
     event(order, S.CLAIMED, at(9), agent, S.CLAIMED, kind=OrderEvent.Kind.REASSIGNED)
     assert reports.agent_table(MARCH).rows == [["张客服", 1, 1]]
+
+
+def test_order_export_invalid_filter_empty(agent_client, agent, hospital):
+    owned_order(hospital, agent)
+    response = agent_client.get("/backoffice/orders/", {"status": "x", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 1
+    assert not AccessRecord.objects.exists()
