@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from backoffice import views
+from backoffice import actions, views
 
 app_name = "backoffice"
 
@@ -23,7 +23,7 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path(
         "orders/<int:order_id>/<slug:action>/",
-        views.order_action,
+        actions.order_action,
         name="order_action",
     ),
     path("reports/", views.report, name="reports"),

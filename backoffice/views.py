@@ -1,7 +1,7 @@
 """Server-rendered back-office pages for customer service and administrators.
 
-Views parse input, check access, call one service and redirect; services
-raise ApiError, which every action turns into a message on the order page.
+These are the pages and exports. The order page's actions, which write,
+are in backoffice/actions.py.
 """
 
 import functools
@@ -9,7 +9,6 @@ import logging
 from collections.abc import Callable
 from typing import Any, cast
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -17,11 +16,10 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from apoint.errors import ApiError, Ret
 from apoint.models import AccessRecord, Order
 from apoint.selectors import format_time
 from apoint.statuses import (
@@ -53,7 +51,7 @@ def backoffice_view(view: View) -> View:
     return login_required(wrapper, login_url="backoffice:login")
 
 
-def _user(request: HttpRequest) -> User:
+def current_user(request: HttpRequest) -> User:
     # backoffice_view lets only signed-in users through.
     return cast(User, request.user)
 
@@ -141,7 +139,7 @@ def _export_orders(
     rows = selectors.order_rows(orders[:EXPORT_MAX_ORDERS])
     services.access_record(
         order_ids=[row["id"] for row in rows],
-        user=_user(request),
+        user=current_user(request),
         staff=staff,
         channel=AccessRecord.Channel.EXPORT,
     )
@@ -181,7 +179,7 @@ def _export_orders(
     return export_response(table, fmt, f"预约单-{timezone.localdate().isoformat()}")
 
 
-def _visible_order(request: HttpRequest, order_id: int) -> Order:
+def visible_order(request: HttpRequest, order_id: int) -> Order:
     """Return the order, or raise 404 if missing and 403 if not `user`'s."""
     staff = roles.staff_of(request.user)
     order = roles.visible_orders(request.user, staff).filter(pk=order_id).first()
@@ -195,12 +193,12 @@ def _visible_order(request: HttpRequest, order_id: int) -> Order:
 @require_GET
 @backoffice_view
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = _visible_order(request, order_id)
+    order = visible_order(request, order_id)
     staff = roles.staff_of(request.user)
     is_admin = roles.is_administrator(request.user)
     services.access_record(
         order_ids=[order.pk],
-        user=_user(request),
+        user=current_user(request),
         staff=staff,
         channel=AccessRecord.Channel.BACK_OFFICE,
     )
@@ -231,134 +229,6 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         can_erase=request.user.has_perm(roles.PERM_ERASE) and not detail["erased"],
     )
     return render(request, "backoffice/order_detail.html", context)
-
-
-def _form_errors(form: Any) -> str:
-    return "；".join(
-        f"{form.fields[name].label if name in form.fields else ''}{' '.join(errs)}"
-        for name, errs in form.errors.items()
-    )
-
-
-@require_POST
-@backoffice_view
-def order_action(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
-    order = _visible_order(request, order_id)
-    handler = ACTIONS.get(action)
-    if handler is None:
-        raise Http404
-    staff = roles.staff_of(request.user)
-    is_admin = roles.is_administrator(request.user)
-    if action in ADMIN_ACTIONS and not is_admin:
-        raise PermissionDenied
-    if action == "erase" and not request.user.has_perm(roles.PERM_ERASE):
-        raise PermissionDenied
-    # Agents work only their own orders, and may claim unclaimed ones.
-    own = staff is not None and order.owner_id == staff.pk
-    if action != "claim" and not is_admin and not own:
-        raise PermissionDenied
-    try:
-        done = handler(request, order, staff)
-    except ApiError as error:
-        logger.info(
-            "order %s action %s by user %s rejected: ret %s",
-            order.pk,
-            action,
-            request.user.pk,
-            error.ret.value,
-        )
-        messages.error(request, error.msg)
-        return redirect("backoffice:order", order_id=order.pk)
-    if done:
-        messages.success(request, done)
-    return redirect("backoffice:order", order_id=order.pk)
-
-
-def _claim(request: HttpRequest, order: Order, staff: Any) -> str:
-    services.order_claim(order_id=order.pk, staff=staff, user=_user(request))
-    return f"已认领预约单 #{order.pk}"
-
-
-def _move(request: HttpRequest, order: Order, staff: Any) -> str:
-    allowed = allowed_next_statuses(
-        roles.actor_of(request.user), OrderStatus(order.status)
-    )
-    form = forms.MoveForm(request.POST, allowed=allowed)
-    if not form.is_valid():
-        raise ApiError(Ret.INVALID, _form_errors(form))
-    status = form.cleaned_data["status"]
-    services.order_move(
-        order_id=order.pk,
-        status=status,
-        actor=roles.actor_of(request.user),
-        staff=staff,
-        user=_user(request),
-        remark=form.cleaned_data["remark"].strip(),
-        next_call_date=form.cleaned_data["next_call_date"],
-    )
-    return f"状态已改为「{status.label}」"
-
-
-def _note(request: HttpRequest, order: Order, staff: Any) -> str:
-    form = forms.NoteForm(request.POST)
-    if not form.is_valid():
-        raise ApiError(Ret.INVALID, _form_errors(form))
-    services.order_note(
-        order_id=order.pk,
-        staff=staff,
-        user=_user(request),
-        text=form.cleaned_data["text"].strip(),
-        next_call_date=form.cleaned_data["next_call_date"],
-    )
-    return "备注已保存"
-
-
-def _hospital(request: HttpRequest, order: Order, staff: Any) -> str:
-    form = forms.HospitalForm(request.POST)
-    if not form.is_valid():
-        raise ApiError(Ret.INVALID, _form_errors(form))
-    hospital = form.cleaned_data["hospital"]
-    services.order_change_hospital(
-        order_id=order.pk, hospital=hospital, staff=staff, user=_user(request)
-    )
-    return f"医院已改为「{hospital.name}」"
-
-
-def _reassign(request: HttpRequest, order: Order, staff: Any) -> str:
-    form = forms.ReassignForm(request.POST)
-    if not form.is_valid():
-        raise ApiError(Ret.INVALID, _form_errors(form))
-    owner = form.cleaned_data["owner"]
-    services.order_reassign(order_id=order.pk, new_owner=owner, user=_user(request))
-    return f"已转交给 {owner.name}"
-
-
-def _merge(request: HttpRequest, order: Order, staff: Any) -> str:
-    form = forms.MergeForm(request.POST)
-    if not form.is_valid():
-        raise ApiError(Ret.INVALID, _form_errors(form))
-    source_id = form.cleaned_data["source"]
-    services.order_merge(source_id=source_id, target_id=order.pk, user=_user(request))
-    return f"已将预约单 #{source_id} 并入本单"
-
-
-def _erase(request: HttpRequest, order: Order, staff: Any) -> str:
-    if request.POST.get("confirm") != str(order.pk):
-        raise ApiError(Ret.INVALID, "请输入本单单号以确认删除")
-    erased = services.patient_erase(order_id=order.pk, user=_user(request))
-    return f"已删除患者个人信息（预约单 {'、'.join(f'#{pk}' for pk in erased)}）"
-
-
-ACTIONS: dict[str, Callable[[HttpRequest, Order, Any], str]] = {
-    "claim": _claim,
-    "move": _move,
-    "note": _note,
-    "hospital": _hospital,
-    "reassign": _reassign,
-    "merge": _merge,
-    "erase": _erase,
-}
-ADMIN_ACTIONS = frozenset({"reassign", "merge", "erase"})
 
 
 @require_GET
