@@ -1,4 +1,4 @@
-"""The order page's actions: each parses its form, calls one service, redirects.
+"""The order page's actions. Each parses its form, calls one service, redirects.
 
 Services raise ApiError for a rejected action, which becomes an error
 message on the order page.

@@ -20,7 +20,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from apoint.models import AccessRecord, Order
+from apoint.models import AccessRecord, Order, StaffMember
 from apoint.selectors import format_time
 from apoint.statuses import (
     FOLLOW_UP_DUE_STATUSES,
@@ -41,12 +41,25 @@ View = Callable[..., HttpResponse]
 
 
 def backoffice_view(view: View) -> View:
-    """Require a signed-in user with the back-office permission."""
+    """Require a signed-in user with the back-office permission.
+
+    A PermissionDenied from the view becomes a 403 page in the back office's
+    layout, with a link back to the home page.
+    """
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        roles.require_perm(request.user, roles.PERM_WORK)
-        return view(request, *args, **kwargs)
+        try:
+            roles.require_perm(request.user, roles.PERM_WORK)
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            logger.warning(
+                "user %s was denied %s %s",
+                request.user.pk,
+                request.method,
+                request.path,
+            )
+            return render(request, "backoffice/403.html", _context(request), status=403)
 
     return login_required(wrapper, login_url="backoffice:login")
 
@@ -134,7 +147,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 def _export_orders(
-    request: HttpRequest, staff: Any, orders: Any, fmt: str
+    request: HttpRequest,
+    staff: StaffMember | None,
+    orders: QuerySet[Order],
+    fmt: str,
 ) -> HttpResponse:
     rows = selectors.order_rows(orders[:EXPORT_MAX_ORDERS])
     services.access_record(
@@ -257,7 +273,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 def _bars(table: Table) -> list[tuple[str, int, int]]:
-    """Rows of a chart: label, the value in column 1 and its width in percent."""
+    """Return chart rows: the label, the value in column 1 and its width in %."""
     values = [(str(row[0]), int(row[1])) for row in table.rows]
     top = max((value for _, value in values), default=0)
     return [

@@ -57,7 +57,10 @@ def test_agent_opens_unclaimed_order(agent_client, hospital):
 
 def test_agent_cannot_open_other_agents_order(agent_client, other_agent, hospital):
     order = owned_order(hospital, other_agent)
-    assert agent_client.get(f"/backoffice/orders/{order.pk}/").status_code == 403
+    response = agent_client.get(f"/backoffice/orders/{order.pk}/")
+    assert response.status_code == 403
+    assert "无权访问" in response.content.decode()
+    assert order.phone not in response.content.decode()
     assert not AccessRecord.objects.filter(order_id=order.pk).exists()
 
 
