@@ -430,3 +430,43 @@ def test_reactivate_closed_order(agent_client, agent, hospital):
     )
     closed.refresh_from_db()
     assert closed.status == S.REACTIVATED
+
+
+def test_admin_may_reopen_as_confirmed(admin_client, agent, hospital):
+    order = owned_order(hospital, agent, status=S.PAUSED)
+    admin_client.post(
+        f"/backoffice/orders/{order.pk}/move/", {"status": S.CONFIRMED.value}
+    )
+    order.refresh_from_db()
+    assert order.status == S.CONFIRMED
+    event = OrderEvent.objects.get(order=order)
+    assert event.user.username == "boss"
+    assert event.staff_id is None
+
+
+def test_agent_may_not_reopen_as_confirmed(agent_client, agent, hospital):
+    order = owned_order(hospital, agent, status=S.PAUSED)
+    agent_client.post(
+        f"/backoffice/orders/{order.pk}/move/", {"status": S.CONFIRMED.value}
+    )
+    order.refresh_from_db()
+    assert order.status == S.PAUSED
+
+
+def test_move_form_offers_allowed_statuses(agent_client, agent, hospital):
+    order = owned_order(hospital, agent)
+    form = agent_client.get(f"/backoffice/orders/{order.pk}/").context["move_form"]
+    offered = {value for value, _ in form.fields["status"].choices}
+    assert offered == {S.CONFIRMED, S.DECLINED, S.POSTPONED, S.PAUSED}
+
+
+def test_api_detail_writes_access_record(client, salesperson, hospital):
+    order = make_order(hospital)
+    body = client.get(
+        "/api/apoint/patientsdetail/",
+        {"id": order.pk, "openid": SALESPERSON_OPENID},
+    ).json()
+    assert body["ret"] == 0
+    record = AccessRecord.objects.get(order_id=order.pk)
+    assert record.channel == AccessRecord.Channel.API
+    assert record.staff_id == salesperson.pk
