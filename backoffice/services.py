@@ -360,7 +360,10 @@ def _delete_files(names: list[str]) -> None:
     for name in names:
         try:
             default_storage.delete(name)
-        except OSError:
+        except Exception:
+            # The data is already committed, so one failed file must not stop
+            # the rest. Storages raise their own errors (OSError on disk,
+            # botocore's ClientError on S3).
             logger.exception("could not delete erased photo %s from storage", name)
 
 

@@ -3,7 +3,7 @@
 import datetime
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils import timezone
 
 from apoint.models import (
@@ -470,3 +470,32 @@ def test_api_detail_writes_access_record(client, salesperson, hospital):
     record = AccessRecord.objects.get(order_id=order.pk)
     assert record.channel == AccessRecord.Channel.API
     assert record.staff_id == salesperson.pk
+
+
+def test_erase_survives_storage_failure(
+    admin_client,
+    agent,
+    hospital,
+    monkeypatch,
+    caplog,
+    django_capture_on_commit_callbacks,
+):
+    order = owned_order(hospital, agent)
+    OrderPhoto.objects.create(order=order, file="photos/a.jpg")
+    OrderPhoto.objects.create(order=order, file="photos/b.jpg")
+    deleted = []
+
+    def flaky_delete(storage, name):
+        if name == "photos/a.jpg":
+            raise OSError("disk gone")
+        deleted.append(name)
+
+    monkeypatch.setattr(FileSystemStorage, "delete", flaky_delete)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            f"/backoffice/orders/{order.pk}/erase/", {"confirm": str(order.pk)}
+        )
+
+    assert deleted == ["photos/b.jpg"]
+    assert "photos/a.jpg" in caplog.text
+    assert PatientErasure.objects.get().photo_count == 2
