@@ -96,6 +96,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
         unread=[],
         reassigned=[],
+        list_limit=limit,
     )
     if staff is not None:
         context["mine"] = selectors.order_rows(
