@@ -118,6 +118,8 @@ def salesperson_table(month: Month) -> Table:
 
 
 def hospital_table(month: Month) -> Table:
+    # NOTE: history rows do not store the hospital, so a change is counted
+    # for the order's current hospital, also for months before a transfer.
     rows = (
         _status_events(month)
         .values("order__hospital_id", "order__hospital__name", "to_status")

@@ -288,11 +288,12 @@ def order_merge(*, source_id: int, target_id: int, user: User | None) -> Order:
 def patient_erase(*, order_id: int, user: User | None) -> list[int]:
     """Remove the personal data of the patient behind `order_id`.
 
-    Every order with the same openid and patient name is erased, and not a
-    sibling booked from the same WeChat account: name, phone, openid,
-    description, remarks, memo and history texts and the photos, in storage
-    too. Ids, hospitals, dates and statuses stay for the reports. An open
-    order is paused first, with a history row. Returns the erased order ids.
+    The patient's orders are those with the same openid and patient name, so
+    a sibling booked from the same WeChat account keeps theirs. Each loses
+    its name, phone, openid, birthday, description, remarks, memo and history
+    texts, and its photos, in storage too. Ids, hospitals, want dates and
+    statuses stay for the reports. An open order is paused first, with a
+    history row. Returns the erased order ids.
     """
     with transaction.atomic():
         first = _lock(order_id)
