@@ -51,7 +51,7 @@ class MemoReadMarker(models.Model):
 class Reassignment(models.Model):
     """An administrator's move of an order to another customer-service owner.
 
-    The order's history contains the event; this row adds the new owner, so
+    The order's history contains the event. This row adds the new owner, so
     that the owner's home page can list it until they open the order.
     """
 

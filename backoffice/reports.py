@@ -150,17 +150,17 @@ def funnel_table(month: Month) -> Table:
 
 def no_show_table(month: Month) -> Table:
     """Per hospital: claimed orders with a want date in the month, and no-shows."""
-    wanted = Order.objects.filter(
+    orders_due = Order.objects.filter(
         want_date__gte=month.first_day, want_date__lt=month.next_first_day
     ).exclude(status=S.UNCLAIMED)
     totals = {
         row["hospital_id"]: row
-        for row in wanted.values("hospital_id", "hospital__name").annotate(
+        for row in orders_due.values("hospital_id", "hospital__name").annotate(
             count=Count("id")
         )
     }
     no_shows = dict(
-        OrderEvent.objects.filter(order__in=wanted, to_status=S.NO_SHOW)
+        OrderEvent.objects.filter(order__in=orders_due, to_status=S.NO_SHOW)
         .values("order__hospital_id")
         .annotate(count=Count("order_id", distinct=True))
         .values_list("order__hospital_id", "count")
