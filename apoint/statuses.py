@@ -48,9 +48,9 @@ class Actor(enum.Enum):
 
 
 # Customer service moves an order along the booking and follow-up path. Claim
-# (1 -> 2) is its own action. Closed orders come back only by reactivation.
+# (1 -> 2) is its own action, which also sets the owner, so no status change
+# leaves unclaimed. Closed orders come back only by reactivation.
 CUSTOMER_SERVICE_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    S.UNCLAIMED: frozenset({S.CLAIMED}),
     S.CLAIMED: frozenset({S.CONFIRMED, S.DECLINED, S.POSTPONED, S.PAUSED}),
     S.CONFIRMED: frozenset({S.DECLINED, S.POSTPONED, S.PAUSED}),
     S.POSTPONED: frozenset({S.CONFIRMED, S.DECLINED, S.PAUSED}),
@@ -78,8 +78,11 @@ def allowed_next_statuses(actor: Actor, current: OrderStatus) -> frozenset[Order
     """Return the statuses `actor` may move an order in `current` to.
 
     An administrator may set any status but unclaimed, which only a new
-    submission has.
+    submission has. No actor moves an unclaimed order by a status change: the
+    claim (or an assignment) does it and sets the owner too.
     """
+    if current == S.UNCLAIMED:
+        return frozenset()
     if actor is Actor.ADMINISTRATOR:
         return frozenset(set(S) - {S.UNCLAIMED, current})
     if actor is Actor.SALESPERSON:

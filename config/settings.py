@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "h5",
     "wechat",
     "notifications",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +176,10 @@ WHITENOISE_USE_FINDERS = LOCAL_MODE
 # stay small.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The back office signs in with Django's auth; the admin keeps its own page.
+LOGIN_URL = "backoffice:login"
+LOGIN_REDIRECT_URL = "backoffice:home"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

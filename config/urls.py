@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("h5/", include("h5.urls")),
     path("", include("wechat.urls")),
+    path("backoffice/", include("backoffice.urls")),
     re_path(r"^media/(?P<path>.+)$", serve_media, name="media"),
 ]

@@ -1,9 +1,12 @@
 import datetime
+import importlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
@@ -13,7 +16,11 @@ from apoint import catalog
 from apoint.models import Hospital, Order, Province, StaffMember
 from apoint.statuses import OrderStatus
 
-pytest_plugins = ["tests.browser", "tests.fakes.fixtures"]
+pytest_plugins = [
+    "tests.browser",
+    "tests.fakes.fixtures",
+    "tests.backoffice_fixtures",
+]
 
 PATIENT_OPENID = "o_MHBjlLNNi2JzTQWiC-P223dbc0"
 SALESPERSON_OPENID = "o_MHBjuPu3dDh2-1z5rPfmXNfsAQ"
@@ -37,8 +44,25 @@ def _isolated_files(settings, tmp_path: Path) -> None:
     get_backend.cache_clear()
 
 
+def restore_migration_data() -> None:
+    """Add back the provinces and groups that data migrations create.
+
+    A transactional test (threads, the live server) empties every table when
+    it ends, and serialized_rollback cannot restore them under Playwright's
+    sync API, whose test body runs on a connection without the serialized
+    contents. So every test checks and re-adds them.
+    """
+    if not Province.objects.exists():
+        provinces = importlib.import_module("apoint.migrations.0002_provinces")
+        provinces.add_provinces(apps, None)
+    if not Group.objects.exists():
+        roles = importlib.import_module("backoffice.migrations.0002_roles")
+        roles.add_groups(Group, Permission)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_catalog(db) -> Iterator[None]:
+    restore_migration_data()
     cache.clear()
     catalog.prepared.clear()
     yield

@@ -1,14 +1,12 @@
 """The H5 pages in Chromium at a phone viewport, against the live server."""
 
 import datetime
-import importlib
 import io
 import re
 from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 from PIL import Image
@@ -16,7 +14,7 @@ from PIL import Image
 from apoint.identity import SESSION_OPENID_KEY
 from apoint.models import Hospital, Memo, Order, OrderPhoto, StaffMember
 from apoint.statuses import OrderStatus
-from tests.conftest import PATIENT_OPENID, make_order
+from tests.conftest import PATIENT_OPENID, make_order, restore_migration_data
 
 pytestmark = pytest.mark.browser
 
@@ -25,15 +23,8 @@ NEW_SALESPERSON_OPENID = "o_MHBjNEWsalesperson000000001"
 
 @pytest.fixture(autouse=True)
 def _provinces(transactional_db) -> None:
-    """Reload the provinces that a data migration adds.
-
-    The live server's tests flush the database after each test, and
-    serialized_rollback cannot restore them here: Playwright's sync API runs
-    the test in another context, whose connection lacks the serialized
-    contents.
-    """
-    migration = importlib.import_module("apoint.migrations.0002_provinces")
-    migration.add_provinces(apps, None)
+    """Reload the provinces that a data migration adds (see conftest)."""
+    restore_migration_data()
 
 
 def sign_in(page, live_server, openid: str) -> None:
