@@ -456,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "generating it again",
     )
     parser.add_argument(
-        "--duration", type=float, default=10, help="seconds of load per endpoint"
+        "--duration", type=float, default=8, help="seconds of load per endpoint"
     )
     parser.add_argument(
         "--warmup", type=float, default=2, help="seconds of unmeasured load first"
