@@ -424,8 +424,10 @@ def machine_info() -> dict[str, Any]:
         str(environment.REPO_DIR / ".venv" / "bin" / "pip"),
         "freeze",
     ).splitlines()
-    wanted = ("django=", "django-ninja=", "granian=", "gunicorn=", "orjson=")
-    wanted += ("pillow=", "psycopg=", "redis=", "pydantic=")
+    wanted = (
+        *("django=", "django-ninja=", "granian=", "gunicorn=", "orjson="),
+        *("pillow=", "psycopg=", "redis=", "pydantic="),
+    )
     return {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nproc": command("nproc"),
