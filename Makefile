@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 WEB_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 WEB_THREADS ?= 2
 
-.PHONY: run serve setup install install-dev test lint check clean
+.PHONY: run serve setup install install-dev test lint check clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ $(VENV)/.installed: requirements/base.txt requirements/constraints.txt | $(BIN)/
 $(VENV)/.installed-dev: requirements/dev.txt requirements/base.txt requirements/constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
 	touch $(VENV)/.installed $@
+
+$(VENV)/.installed-bench: requirements/bench.txt requirements/dev.txt requirements/base.txt requirements/constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/bench.txt -c requirements/constraints.txt
+	touch $(VENV)/.installed $(VENV)/.installed-dev $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -50,6 +54,14 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Load-test every endpoint on SQLite and on PostgreSQL with Redis
+# (docs/benchmarks.md). BENCH_ARGS adds options, e.g. "--orders 20000".
+BENCH_ORDERS ?= 1000000
+BENCH_ARGS ?=
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run --orders $(BENCH_ORDERS) \
+		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var
