@@ -36,7 +36,7 @@ from apoint.errors import (
 from apoint.identity import bound_staff, client_ip, request_openid
 from apoint.middleware import json_error
 from apoint.models import AccessRecord, Hospital, Order, Province
-from apoint.statuses import OrderStatus
+from apoint.statuses import MEMO_STATUSES, OrderStatus
 from apoint.uploads import UploadError, photo_name_from_url, photo_store, photo_url
 from apoint.validation import (
     DESCRIPTION_MAX_LENGTH,
@@ -57,6 +57,7 @@ from apoint.validation import (
 logger = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = "application/json"
+MEMO_TYPES = {str(status.value) for status in MEMO_STATUSES}
 SEX_FROM_LABEL = {label: value for value, label in Order.Sex.choices}
 
 
@@ -293,12 +294,12 @@ class DetailQuery(Schema):
 def patientsdetail(request: HttpRequest, query: Query[DetailQuery]) -> HttpResponse:
     order_id = parse_id(query.id, "id")
     staff = bound_staff(request, query.openid)
-    row = Order.objects.filter(pk=order_id).values("salesperson_id", "status").first()
+    row = selectors.detail_order_row(order_id)
     if row is None:
         raise ApiError(Ret.NOT_FOUND, MSG_ORDER_NOT_FOUND)
     if row["salesperson_id"] != staff.pk or row["status"] == OrderStatus.UNCLAIMED:
         raise ApiError(Ret.FORBIDDEN, MSG_FORBIDDEN)
-    data = selectors.patient_detail(request, order_id)
+    data = selectors.patient_detail(request, row)
     services.access_record_add(
         order_id=order_id, staff=staff, channel=AccessRecord.Channel.API
     )
@@ -320,7 +321,7 @@ def thememo(request: HttpRequest, form: Form[MemoForm]) -> HttpResponse:
         form.describe, "describe", max_length=REMARK_MAX_LENGTH, required=False
     )
     types = form.types.strip()
-    if types not in {"6", "11", "12", "13", "14"}:
+    if types not in MEMO_TYPES:
         raise invalid("types", "必须是 6、11、12、13、14 之一")
     next_call_date = None
     if form.nextcalldate.strip():

@@ -23,10 +23,13 @@ def request_openid(request: HttpRequest, sent: str) -> str:
     sent openid must match it (ret 5 otherwise). A POST that relies on the
     session must come from this site (see `require_same_origin`).
     """
-    session_openid = request.session.get(SESSION_OPENID_KEY, "")
     sent = sent.strip()
+    if settings.APOINT_TRUST_CLIENT_OPENID and sent:
+        # Taken as sent, without reading the session (a query per request).
+        return parse_openid(sent)
+    session_openid = request.session.get(SESSION_OPENID_KEY, "")
     if settings.APOINT_TRUST_CLIENT_OPENID:
-        if sent or not session_openid:
+        if not session_openid:
             return parse_openid(sent)
         require_same_origin(request)
         return parse_openid(session_openid)

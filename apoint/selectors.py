@@ -44,9 +44,9 @@ def patient_rows(orders: QuerySet[Order]) -> list[dict[str, Any]]:
     ]
 
 
-def patient_detail(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    """The `patientsdetail` data of an order, in four queries."""
-    order = (
+def detail_order_row(order_id: int) -> dict[str, Any] | None:
+    """Return the order's own fields for `patient_detail`, or None."""
+    return (
         Order.objects.filter(pk=order_id)
         .values(
             "id",
@@ -57,13 +57,19 @@ def patient_detail(request: HttpRequest, order_id: int) -> dict[str, Any]:
             "want_date",
             "description",
             "status",
+            "salesperson_id",
             "next_call_date",
             "submitted_at",
             "hospital__name",
             "province__name",
         )
-        .get()
+        .first()
     )
+
+
+def patient_detail(request: HttpRequest, order: dict[str, Any]) -> dict[str, Any]:
+    """Return the `patientsdetail` data of a `detail_order_row`, in three queries."""
+    order_id = order["id"]
     photos = OrderPhoto.objects.filter(order_id=order_id).values_list("file", flat=True)
     remarks = order_remarks(order_id)
     events = OrderEvent.objects.filter(order_id=order_id).values_list(

@@ -299,6 +299,8 @@ def order_assign(
 ) -> Order:
     """Make `salesperson` the order's salesperson; an unclaimed order
     becomes claimed, so that the salesperson sees it."""
+    if not salesperson.is_active or salesperson.role != StaffMember.Role.SALESPERSON:
+        raise ApiError(Ret.INVALID, f"{salesperson.name} 不是在职销售，不能分配预约单")
     with transaction.atomic():
         order = _lock_order(order_id)
         previous = order.status

@@ -31,9 +31,11 @@ ACCEPTED_FORMATS = {
     "GIF": ("PNG", "png"),
     "WEBP": ("WEBP", "webp"),
 }
-# Photos larger than this on their long side are scaled down: more pixels
-# add no detail a clinician uses and cost seconds of decoding per view.
-MAX_SIDE = 4096
+# Photos larger than this on their long side are scaled down. 2048 pixels
+# shows a birthmark's edges on any phone or office screen, and lets the JPEG
+# decoder scale a 12-megapixel camera photo by half while decoding, about a
+# third of the full decode's time (docs/benchmarks.md).
+MAX_SIDE = 2048
 UPLOAD_FOLDER = "photos"
 
 

@@ -117,5 +117,5 @@ def test_detail_query_count_constant(client, order, django_assert_num_queries):
     for text in ["一", "二", "三"]:
         Remark.objects.create(order=order, author_name="张客服", text=text)
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.CONFIRMED)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert detail(client, order.pk)["ret"] == 0

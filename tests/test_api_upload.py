@@ -234,7 +234,7 @@ def test_upload_names_are_random(client, db):
 def test_upload_large_photo_scaled_down(client, db):
     body = upload(client, image_bytes("PNG", size=(5000, 100)), name="wide.png")
     image = Image.open(io.BytesIO(fetch(client, body["imgurl"])))
-    assert max(image.size) == 4096
+    assert max(image.size) == 2048
 
 
 def test_upload_get_not_allowed(client, db):

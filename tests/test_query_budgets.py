@@ -20,8 +20,8 @@ from tests.conftest import PATIENT_OPENID, SALESPERSON_OPENID, make_order
 # the staff lookup, then the endpoint's own reads (and writes).
 MYPATIEN_QUERIES = 2  # staff, rows
 PATSEARCH_QUERIES = 2  # staff, rows
-# staff, access check, order, photos, remarks, history, access record
-PATIENTSDETAIL_QUERIES = 7
+# staff, order (with the access check), photos, remarks, history, access record
+PATIENTSDETAIL_QUERIES = 6
 MYORDER_QUERIES = 1
 # province, hospital, open-order check, then inside a savepoint (2 queries):
 # insert, lock the photos, attach them in one UPDATE, the history row, and
