@@ -18,7 +18,7 @@ from ninja import Form, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import BaseRenderer
 
-from apoint import codes, selectors, services
+from apoint import codes, ratelimit, selectors, services
 from apoint.catalog import hospital_list_json, province_list_json
 from apoint.errors import (
     MSG_BODY_TOO_LARGE,
@@ -55,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = "application/json"
 SEX_FROM_LABEL = {label: value for value, label in Order.Sex.choices}
+MSG_COUNTER_DOWN = "验证码服务暂时不可用，请稍后再试"
 
 
 class OrjsonRenderer(BaseRenderer):
@@ -368,6 +369,14 @@ def on_bad_request(request: HttpRequest, error: SuspiciousOperation) -> HttpResp
 def on_database_down(request: HttpRequest, error: DatabaseError) -> HttpResponse:
     logger.error("database unavailable on %s: %s", request.path, error)
     return json_response({"ret": Ret.UNAVAILABLE.value, "msg": MSG_UNAVAILABLE}, 503)
+
+
+@api.exception_handler(ratelimit.CounterUnavailable)
+def on_counter_unavailable(
+    request: HttpRequest, error: ratelimit.CounterUnavailable
+) -> HttpResponse:
+    # Rate limits fail closed: without a counter no code is sent.
+    return json_response({"ret": Ret.UNAVAILABLE.value, "msg": MSG_COUNTER_DOWN}, 503)
 
 
 @api.exception_handler(Exception)

@@ -96,14 +96,24 @@ def code_verify(*, phone: str, code: str) -> VerificationCode:
     record = VerificationCode.objects.filter(
         phone=phone, used_at__isnull=True, expires_at__gt=now
     ).first()
-    if record is None or record.failed_attempts >= settings.APOINT_CODE_MAX_FAILURES:
+    if record is None:
+        raise ApiError(Ret.CODE_INVALID, MSG_CODE_INVALID)
+    # Take a try before comparing, in one conditional UPDATE, so parallel
+    # requests cannot all read the same count and get more guesses than
+    # allowed. A match gives its try back. The count stays on the code row
+    # in the database, also with Redis: it must live exactly as long as the
+    # code, and a Redis restart must not reset it.
+    tries = VerificationCode.objects.filter(
+        pk=record.pk, failed_attempts__lt=settings.APOINT_CODE_MAX_FAILURES
+    )
+    if not tries.update(failed_attempts=F("failed_attempts") + 1):
         raise ApiError(Ret.CODE_INVALID, MSG_CODE_INVALID)
     if not hmac.compare_digest(record.code_hash, _hash(phone, code)):
-        VerificationCode.objects.filter(pk=record.pk).update(
-            failed_attempts=F("failed_attempts") + 1
-        )
         logger.info("wrong code for %s", mask_phone(phone))
         raise ApiError(Ret.CODE_INVALID, MSG_CODE_INVALID)
+    VerificationCode.objects.filter(pk=record.pk).update(
+        failed_attempts=F("failed_attempts") - 1
+    )
     return record
 
 

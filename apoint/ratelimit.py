@@ -5,6 +5,7 @@ otherwise they are rows of RateCounter, updated inside one transaction.
 """
 
 import datetime
+import logging
 import math
 from dataclasses import dataclass
 
@@ -16,7 +17,14 @@ from django.utils import timezone
 
 from apoint.models import RateCounter
 
-_redis: redis.Redis | None = None
+logger = logging.getLogger(__name__)
+
+# One client (and its connection pool) per Redis URL, for every thread.
+_redis_clients: dict[str, redis.Redis] = {}
+
+
+class CounterUnavailable(Exception):
+    """The counter store did not answer; callers must refuse the request."""
 
 
 @dataclass(frozen=True)
@@ -29,19 +37,31 @@ def hit(key: str, window_seconds: int) -> Hit:
     """Count one event under `key` and return the count in its window.
 
     The window starts at the first event and lasts `window_seconds`.
+    Raises CounterUnavailable when Redis does not answer, so that a limit
+    is never skipped because it could not be counted.
     """
     if settings.REDIS_URL:
-        return _hit_redis(key, window_seconds)
+        try:
+            return _hit_redis(key, window_seconds)
+        except redis.RedisError as error:
+            # The key's first part names the limit; the rest is a phone or
+            # an address and stays out of the log.
+            logger.error(
+                "rate counter %s not counted, Redis failed: %s",
+                key.partition(":")[0],
+                error,
+            )
+            raise CounterUnavailable(str(error)) from error
     return _hit_database(key, window_seconds)
 
 
 def _redis_client() -> redis.Redis:
-    global _redis
-    if _redis is None:
-        _redis = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-        )
-    return _redis
+    url = settings.REDIS_URL
+    client = _redis_clients.get(url)
+    if client is None:
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        _redis_clients[url] = client
+    return client
 
 
 def _hit_redis(key: str, window_seconds: int) -> Hit:

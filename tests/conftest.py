@@ -13,7 +13,7 @@ from apoint import catalog
 from apoint.models import Hospital, Order, Province, StaffMember
 from apoint.statuses import OrderStatus
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.realservices"]
 
 PATIENT_OPENID = "o_MHBjlLNNi2JzTQWiC-P223dbc0"
 SALESPERSON_OPENID = "o_MHBjuPu3dDh2-1z5rPfmXNfsAQ"
