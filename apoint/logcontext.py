@@ -15,16 +15,19 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
     "request_id", default="-"
 )
 
-# Mainland mobile numbers, and WeChat openids (28 URL-safe characters,
-# starting with "o"). Neighbouring digits or id characters mean the match
-# is part of a longer token, which is left alone.
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# Mainland mobile numbers, with or without the 86 country code, and WeChat
+# openids (28 URL-safe characters, starting with "o"). Neighbouring digits
+# or id characters mean the match is part of a longer token, which is left
+# alone.
+_PHONE = re.compile(r"(?<!\d)(86)?(1[3-9]\d{9})(?!\d)")
 _OPENID = re.compile(r"(?<![A-Za-z0-9_-])o[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])")
 
 
 def mask_text(text: str) -> str:
     """Mask every phone number and openid in `text`."""
-    text = _PHONE.sub(lambda match: mask_phone(match.group()), text)
+    text = _PHONE.sub(
+        lambda match: (match.group(1) or "") + mask_phone(match.group(2)), text
+    )
     return _OPENID.sub(lambda match: mask_openid(match.group()), text)
 
 

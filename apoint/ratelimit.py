@@ -7,6 +7,7 @@ otherwise they are rows of RateCounter, updated inside one transaction.
 import datetime
 import logging
 import math
+import threading
 from dataclasses import dataclass
 
 import redis
@@ -19,8 +20,11 @@ from apoint.models import RateCounter
 
 logger = logging.getLogger(__name__)
 
-# One client (and its connection pool) per Redis URL, for every thread.
+# One client (and its connection pool) per Redis URL, shared by all threads.
+# The lock matters: a client that loses a creation race is collected, and
+# redis-py then disconnects its pool under the thread still using it.
 _redis_clients: dict[str, redis.Redis] = {}
+_redis_clients_lock = threading.Lock()
 
 
 class CounterUnavailable(Exception):
@@ -57,10 +61,13 @@ def hit(key: str, window_seconds: int) -> Hit:
 
 def _redis_client() -> redis.Redis:
     url = settings.REDIS_URL
-    client = _redis_clients.get(url)
-    if client is None:
-        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        _redis_clients[url] = client
+    with _redis_clients_lock:
+        client = _redis_clients.get(url)
+        if client is None:
+            client = redis.Redis.from_url(
+                url, socket_timeout=2, socket_connect_timeout=2
+            )
+            _redis_clients[url] = client
     return client
 
 
@@ -88,7 +95,10 @@ def _hit_database(key: str, window_seconds: int) -> Hit:
                     counter = RateCounter.objects.get(key=key)
                     seconds = (counter.expires_at - now).total_seconds()
                     return Hit(counter.count, max(math.ceil(seconds), 1))
-                RateCounter.objects.filter(key=key).delete()
+                # Only an expired row: under READ COMMITTED this statement
+                # sees a live row that another process committed after the
+                # UPDATE above, and deleting it would restart the window.
+                RateCounter.objects.filter(key=key, expires_at__lte=now).delete()
                 RateCounter.objects.create(
                     key=key,
                     count=1,

@@ -6,6 +6,7 @@ here listens on 127.0.0.1, in the 18300-18399 range.
 """
 
 import contextlib
+import importlib
 import os
 import selectors
 import socket
@@ -219,3 +220,16 @@ class TcpProxy:
             with contextlib.suppress(KeyError, ValueError):
                 selector.unregister(item)
             item.close()
+
+
+@pytest.fixture
+def provinces(transactional_db: None) -> None:
+    """Put back the provinces that a flush after an earlier test removed.
+
+    Transactional tests end with a flush, which also empties the rows that
+    the data migration loaded.
+    """
+    from django.apps import apps
+
+    migration = importlib.import_module("apoint.migrations.0002_provinces")
+    migration.add_provinces(apps, None)
