@@ -1,8 +1,8 @@
 """The `default` storage: local files, or an S3-compatible bucket.
 
 One S3 client setup covers MinIO, Tencent COS and Aliyun OSS, which all
-speak the S3 API with Signature Version 4. Every value comes from the
-environment; nothing falls back to an AWS endpoint or credential chain.
+speak the S3 API. Every value comes from the environment, and nothing falls
+back to an AWS endpoint or credential chain.
 """
 
 import os
@@ -16,6 +16,8 @@ from config.env import env_int, env_str
 FILE_SYSTEM_BACKEND = "django.core.files.storage.FileSystemStorage"
 S3_BACKEND = "storages.backends.s3.S3Storage"
 ADDRESSING_STYLES = {"path", "virtual"}
+# botocore names: s3v4 is Signature Version 4, s3 is Version 2.
+SIGNATURE_VERSIONS = {"s3v4", "s3"}
 
 
 def default_storage_config() -> dict[str, Any]:
@@ -52,9 +54,20 @@ def default_storage_config() -> dict[str, Any]:
             f"S3_ADDRESSING_STYLE={addressing_style!r} is invalid: use path "
             "(MinIO) or virtual (Tencent COS, Aliyun OSS)."
         )
+    signature_version = env_str("S3_SIGNATURE_VERSION", "s3v4")
+    if signature_version not in SIGNATURE_VERSIONS:
+        raise ImproperlyConfigured(
+            f"S3_SIGNATURE_VERSION={signature_version!r} is invalid: use s3v4 "
+            "(Signature Version 4) or s3 (Version 2, for Aliyun OSS)."
+        )
     client_config = Config(
         s3={"addressing_style": addressing_style},
-        signature_version="s3v4",
+        signature_version=signature_version,
+        # Since boto3 1.36.0 (its "S3 default integrity change" notice),
+        # uploads carry CRC checksum headers by default, which S3-compatible
+        # stores do not all accept. They are sent only where S3 requires them.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
         connect_timeout=env_int("S3_CONNECT_TIMEOUT", 3, minimum=1),
         read_timeout=env_int("S3_READ_TIMEOUT", 10, minimum=1),
         # Standard mode retries throttling and 5xx answers with backoff;

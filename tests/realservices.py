@@ -123,7 +123,9 @@ def _configured_s3_bucket() -> Iterator[None]:
         )
         server.start()
     client = s3_client(config["OPTIONS"])
-    client.create_bucket(Bucket=config["OPTIONS"]["bucket_name"])
+    bucket = config["OPTIONS"]["bucket_name"]
+    with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+        client.create_bucket(Bucket=bucket)
     yield
     if server is not None:
         server.stop()

@@ -76,3 +76,18 @@ def test_mysql_refused_in_local_mode(tmp_path):
     assert result.returncode != 0
     assert "partial unique index" in result.stderr
     assert "Use PostgreSQL or SQLite" in result.stderr
+
+
+def test_serve_script_refuses_without_secret(tmp_path):
+    env = production_env(tmp_path, SECRET_KEY="<unset>")
+    result = subprocess.run(
+        ["scripts/serve-production"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+    assert "Listening" not in result.stderr
