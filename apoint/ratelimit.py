@@ -28,7 +28,7 @@ _redis_clients_lock = threading.Lock()
 
 
 class CounterUnavailable(Exception):
-    """The counter store did not answer; callers must refuse the request."""
+    """Redis did not respond, so the request must be rejected."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def hit(key: str, window_seconds: int) -> Hit:
     """Count one event under `key` and return the count in its window.
 
     The window starts at the first event and lasts `window_seconds`.
-    Raises CounterUnavailable when Redis does not answer, so that a limit
+    Raises CounterUnavailable when Redis does not respond, so that a limit
     is never skipped because it could not be counted.
     """
     if settings.REDIS_URL:
@@ -95,9 +95,10 @@ def _hit_database(key: str, window_seconds: int) -> Hit:
                     counter = RateCounter.objects.get(key=key)
                     seconds = (counter.expires_at - now).total_seconds()
                     return Hit(counter.count, max(math.ceil(seconds), 1))
-                # Only an expired row: under READ COMMITTED this statement
-                # sees a live row that another process committed after the
-                # UPDATE above, and deleting it would restart the window.
+                # Only an expired row, because under READ COMMITTED this
+                # statement's snapshot includes a live row that another
+                # process committed after the UPDATE above. Deleting that
+                # row would restart the window.
                 RateCounter.objects.filter(key=key, expires_at__lte=now).delete()
                 RateCounter.objects.create(
                     key=key,
@@ -107,6 +108,10 @@ def _hit_database(key: str, window_seconds: int) -> Hit:
                 return Hit(1, window_seconds)
         except IntegrityError:
             # Another process opened the window first; count in it.
+            logger.info(
+                "rate counter %s opened by another process, retrying",
+                key.partition(":")[0],
+            )
             continue
     raise RuntimeError(f"rate counter {key!r} kept changing under three tries")
 

@@ -14,7 +14,7 @@ from apoint.logcontext import request_id
 logger = logging.getLogger(__name__)
 
 HEADER = "X-Request-ID"
-# What a proxy-made id may look like (nginx's $request_id is 32 hex digits).
+# Accepted form of a proxy's request id (nginx's $request_id is 32 hex digits).
 _VALID_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 

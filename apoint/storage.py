@@ -1,4 +1,4 @@
-"""Where uploads live: the local file system or an S3-compatible bucket.
+"""Upload storage: the local file system or an S3-compatible bucket.
 
 The database stores object keys (storage names) only. URLs are made per
 response: `/media/...` for local files, a presigned GET that expires for
@@ -17,7 +17,7 @@ from storages.backends.s3 import S3Storage
 
 logger = logging.getLogger(__name__)
 
-# What a storage call may raise when the store is down, full or refuses.
+# Exceptions a storage call raises when the store is down, full or rejects it.
 STORAGE_ERRORS = (OSError, BotoCoreError, ClientError, Boto3Error)
 _REFERENCE_NAME = "probe"
 
@@ -54,7 +54,7 @@ def storage_delete(storage: Storage, name: str) -> bool:
 
 
 def storage_check(storage: Storage) -> None:
-    """Raise StorageUnavailable unless the store answers and can be written."""
+    """Raise StorageUnavailable unless the store responds and accepts writes."""
     if isinstance(storage, S3Storage):
         try:
             storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)

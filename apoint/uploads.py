@@ -105,8 +105,8 @@ def photo_store(upload: UploadedFile) -> OrderPhoto:
     data = upload.read()
     content, extension, width, height = process_image(data)
     name = f"{UPLOAD_FOLDER}/{secrets.token_urlsafe(18)}.{extension}"
-    # The object is written before its row, so no row ever points at an
-    # object that is not there; a failed insert removes the object again.
+    # The object is written before its row, so no row ever points at a
+    # missing object. A failed insert deletes the object again.
     try:
         stored_name = storage_save(default_storage, name, ContentFile(content))
     except StorageUnavailable:

@@ -138,8 +138,8 @@ CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "apoint")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's RedisCache, except that a read or write the server
-            # cannot answer is logged and treated as a miss.
+            # Django's RedisCache, except that a failed read or write is
+            # logged and treated as a miss.
             "BACKEND": "apoint.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,

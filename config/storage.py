@@ -30,9 +30,9 @@ def default_storage_config() -> dict[str, Any]:
     bucket = env_str("S3_BUCKET", "")
     if not bucket:
         return {"BACKEND": FILE_SYSTEM_BACKEND}
-    # boto3 asks the instance-metadata address for credentials when none
-    # are passed; the keys below are always passed, and this turns the
-    # lookup off for any other client in the process as well.
+    # boto3 queries the instance-metadata address for credentials when none
+    # are passed. The keys below are always passed, and this turns the
+    # lookup off for every other client in the process too.
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
     missing = [
         name
@@ -70,8 +70,8 @@ def default_storage_config() -> dict[str, Any]:
         response_checksum_validation="when_required",
         connect_timeout=env_int("S3_CONNECT_TIMEOUT", 3, minimum=1),
         read_timeout=env_int("S3_READ_TIMEOUT", 10, minimum=1),
-        # Standard mode retries throttling and 5xx answers with backoff;
-        # max_attempts counts the first try.
+        # Standard mode retries throttling and 5xx responses with backoff,
+        # and max_attempts counts the first try.
         retries={"mode": "standard", "max_attempts": 3},
     )
     return {

@@ -10,19 +10,21 @@ application = get_wsgi_application()
 
 def _log_start() -> None:
     from django.conf import settings
+    from django.core.cache import caches
+    from django.core.files.storage import storages
     from django.db import connection
 
     logger = logging.getLogger("apoint.wsgi")
-    # granian logs the stops of its workers itself, and exits them without
-    # running atexit handlers, so only the start is logged here.
-    # Names only: the URLs themselves may carry passwords.
+    # Only the start is logged here: granian logs its workers' stops, and an
+    # atexit handler did not run when granian 2.8 stopped a worker.
+    # Class names only, because the URLs may carry passwords.
     logger.info(
         "worker %d started: mode %s, database %s, cache %s, storage %s",
         os.getpid(),
         settings.APOINT_MODE,
         connection.vendor,
-        settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
-        settings.STORAGES["default"]["BACKEND"].rsplit(".", 1)[-1],
+        type(caches["default"]).__name__,
+        type(storages["default"]).__name__,
     )
 
 

@@ -16,9 +16,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
+from storages.backends.s3 import S3Storage
 
 from apoint.models import Order, OrderPhoto
 from apoint.statuses import OrderStatus
+from apoint.storage import object_key_from_url
 from tests.conftest import PATIENT_OPENID, SALESPERSON_OPENID, image_bytes, make_order
 from tests.realservices import S3_TEST_BUCKET, s3_storage_config
 
@@ -147,7 +149,7 @@ def test_upload_storage_down(client, moto_server, settings, monkeypatch):
 
 
 class _FullStoreHandler(http.server.BaseHTTPRequestHandler):
-    """Answer every request as MinIO does when its disks are full."""
+    """Respond to every request as MinIO does when its disks are full."""
 
     body = (
         b'<?xml version="1.0" encoding="UTF-8"?><Error>'
@@ -235,3 +237,22 @@ def test_purge_local_files(client, hospital):
     call_command("purge_unattached_photos", stdout=StringIO())
     assert OrderPhoto.objects.count() == 0
     assert not default_storage.exists(photo.file.name)
+
+
+@pytest.mark.parametrize("signature_version", ["s3v4", "s3"])
+def test_key_from_virtual_style_url(monkeypatch, signature_version):
+    # Presigning is local: this test sends no request to the endpoint.
+    config = s3_storage_config(
+        monkeypatch,
+        S3_ENDPOINT_URL="https://cos.ap-shanghai.myqcloud.com",
+        S3_REGION="ap-shanghai",
+        S3_ADDRESSING_STYLE="virtual",
+        S3_SIGNATURE_VERSION=signature_version,
+    )
+    storage = S3Storage(**config["OPTIONS"])
+    url = storage.url("photos/abc.jpg")
+    assert urlsplit(url).netloc == f"{S3_TEST_BUCKET}.cos.ap-shanghai.myqcloud.com"
+    assert object_key_from_url(storage, url) == "photos/abc.jpg"
+    assert object_key_from_url(storage, url.split("?")[0]) == "photos/abc.jpg"
+    other_bucket = url.replace(f"{S3_TEST_BUCKET}.", "other.", 1)
+    assert object_key_from_url(storage, other_bucket) is None
