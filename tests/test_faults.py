@@ -5,6 +5,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+import redis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
 from django.utils import timezone
@@ -96,3 +97,31 @@ def test_error_before_photos_commits_nothing(
     assert Order.objects.count() == 0
     assert OrderEvent.objects.count() == 0
     assert OrderPhoto.objects.get().order_id is None
+
+
+def test_local_storage_unwritable(client, settings, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    file = SimpleUploadedFile("a.jpg", image_bytes(), "image/jpeg")
+    body = client.post("/api/apoint/upload/", {"file": file}).json()
+    assert body["result"] == 1
+    assert "存储服务暂时不可用" in body["msg"]
+    assert OrderPhoto.objects.count() == 0
+
+
+def test_fail_soft_cache_misses(cache_down):
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    assert cache.get("key", "fallback") == "fallback"
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.add("key", 1) is False
+    assert cache.delete("key") is False
+    cache.set("key", 1)
+    with pytest.raises(redis.RedisError):
+        cache.incr("key")
