@@ -127,3 +127,10 @@ def test_code_never_logged(client, caplog, settings):
     assert messages
     assert not any(code in message for message in messages)
     assert not any(ROSTER_PHONE in message for message in messages)
+
+
+def test_django_request_log_has_id(client, caplog):
+    caplog.set_level(logging.INFO)
+    response = client.get("/api/apoint/nothing/")
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.request_id == response["X-Request-ID"]
