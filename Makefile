@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 WEB_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 WEB_THREADS ?= 2
 
-.PHONY: run serve setup install install-dev test lint check clean bench
+.PHONY: run serve serve-production setup install install-dev test lint check clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ serve:
 	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
 		--workers $(WEB_WORKERS) --blocking-threads $(WEB_THREADS) \
 		--no-ws config.wsgi:application
+
+# Production mode on granian behind a TLS proxy; settings from the
+# environment, see docs/deploy.md. Refuses to start without the secrets.
+serve-production: install
+	scripts/serve-production
 
 test: install-dev
 	$(BIN)/pytest

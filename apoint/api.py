@@ -20,7 +20,7 @@ from ninja import Form, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import BaseRenderer
 
-from apoint import codes, selectors, services
+from apoint import codes, ratelimit, selectors, services
 from apoint.catalog import hospital_list_json, province_list_json
 from apoint.errors import (
     MSG_BODY_TOO_LARGE,
@@ -59,6 +59,7 @@ logger = logging.getLogger(__name__)
 JSON_CONTENT_TYPE = "application/json"
 MEMO_TYPES = {str(status.value) for status in MEMO_STATUSES}
 SEX_FROM_LABEL = {label: value for value, label in Order.Sex.choices}
+MSG_COUNTER_DOWN = "验证码服务暂时不可用，请稍后再试"
 
 
 class OrjsonRenderer(BaseRenderer):
@@ -384,6 +385,14 @@ def on_database_down(request: HttpRequest, error: DatabaseError) -> HttpResponse
 def on_cache_down(request: HttpRequest, error: redis.RedisError) -> HttpResponse:
     logger.error("cache unavailable on %s: %s", request.path, error)
     return json_response({"ret": Ret.UNAVAILABLE.value, "msg": MSG_UNAVAILABLE}, 503)
+
+
+@api.exception_handler(ratelimit.CounterUnavailable)
+def on_counter_unavailable(
+    request: HttpRequest, error: ratelimit.CounterUnavailable
+) -> HttpResponse:
+    # Rate limits fail closed: without a counter no code is sent.
+    return json_response({"ret": Ret.UNAVAILABLE.value, "msg": MSG_COUNTER_DOWN}, 503)
 
 
 @api.exception_handler(Exception)

@@ -109,3 +109,8 @@ def _trusted_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, 
         ipaddress.ip_network(entry, strict=False)
         for entry in settings.APOINT_TRUSTED_PROXIES
     )
+
+
+def is_trusted_proxy(address: str) -> bool:
+    """Return whether `address` is in APOINT_TRUSTED_PROXIES."""
+    return _is_trusted_proxy(address)

@@ -5,7 +5,9 @@ otherwise they are rows of RateCounter, updated inside one transaction.
 """
 
 import datetime
+import logging
 import math
+import threading
 from dataclasses import dataclass
 
 import redis
@@ -16,7 +18,17 @@ from django.utils import timezone
 
 from apoint.models import RateCounter
 
-_redis: redis.Redis | None = None
+logger = logging.getLogger(__name__)
+
+# One client (and its connection pool) per Redis URL, shared by all threads.
+# The lock matters: a client that loses a creation race is collected, and
+# redis-py then disconnects its pool under the thread still using it.
+_redis_clients: dict[str, redis.Redis] = {}
+_redis_clients_lock = threading.Lock()
+
+
+class CounterUnavailable(Exception):
+    """Redis did not respond, so the request must be rejected."""
 
 
 @dataclass(frozen=True)
@@ -29,19 +41,34 @@ def hit(key: str, window_seconds: int) -> Hit:
     """Count one event under `key` and return the count in its window.
 
     The window starts at the first event and lasts `window_seconds`.
+    Raises CounterUnavailable when Redis does not respond, so that a limit
+    is never skipped because it could not be counted.
     """
     if settings.REDIS_URL:
-        return _hit_redis(key, window_seconds)
+        try:
+            return _hit_redis(key, window_seconds)
+        except redis.RedisError as error:
+            # The key's first part names the limit; the rest is a phone or
+            # an address and stays out of the log.
+            logger.error(
+                "rate counter %s not counted, Redis failed: %s",
+                key.partition(":")[0],
+                error,
+            )
+            raise CounterUnavailable(str(error)) from error
     return _hit_database(key, window_seconds)
 
 
 def _redis_client() -> redis.Redis:
-    global _redis
-    if _redis is None:
-        _redis = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-        )
-    return _redis
+    url = settings.REDIS_URL
+    with _redis_clients_lock:
+        client = _redis_clients.get(url)
+        if client is None:
+            client = redis.Redis.from_url(
+                url, socket_timeout=2, socket_connect_timeout=2
+            )
+            _redis_clients[url] = client
+    return client
 
 
 def _hit_redis(key: str, window_seconds: int) -> Hit:
@@ -68,7 +95,11 @@ def _hit_database(key: str, window_seconds: int) -> Hit:
                     counter = RateCounter.objects.get(key=key)
                     seconds = (counter.expires_at - now).total_seconds()
                     return Hit(counter.count, max(math.ceil(seconds), 1))
-                RateCounter.objects.filter(key=key).delete()
+                # Only an expired row, because under READ COMMITTED this
+                # statement's snapshot includes a live row that another
+                # process committed after the UPDATE above. Deleting that
+                # row would restart the window.
+                RateCounter.objects.filter(key=key, expires_at__lte=now).delete()
                 RateCounter.objects.create(
                     key=key,
                     count=1,
@@ -77,6 +108,10 @@ def _hit_database(key: str, window_seconds: int) -> Hit:
                 return Hit(1, window_seconds)
         except IntegrityError:
             # Another process opened the window first; count in it.
+            logger.info(
+                "rate counter %s opened by another process, retrying",
+                key.partition(":")[0],
+            )
             continue
     raise RuntimeError(f"rate counter {key!r} kept changing under three tries")
 

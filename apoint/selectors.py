@@ -1,5 +1,6 @@
 """Reads for the API: plain rows, no model instances on the hot paths."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import F, QuerySet
@@ -44,7 +45,7 @@ def patient_rows(orders: QuerySet[Order]) -> list[dict[str, Any]]:
     ]
 
 
-def detail_order_row(order_id: int) -> dict[str, Any] | None:
+def detail_order_row(order_id: int) -> Mapping[str, Any] | None:
     """Return the order's own fields for `patient_detail`, or None."""
     return (
         Order.objects.filter(pk=order_id)
@@ -67,7 +68,7 @@ def detail_order_row(order_id: int) -> dict[str, Any] | None:
     )
 
 
-def patient_detail(request: HttpRequest, order: dict[str, Any]) -> dict[str, Any]:
+def patient_detail(request: HttpRequest, order: Mapping[str, Any]) -> dict[str, Any]:
     """Return the `patientsdetail` data of a `detail_order_row`, in three queries."""
     order_id = order["id"]
     photos = OrderPhoto.objects.filter(order_id=order_id).values_list("file", flat=True)

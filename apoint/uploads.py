@@ -18,6 +18,13 @@ from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from apoint.models import OrderPhoto
+from apoint.storage import (
+    StorageUnavailable,
+    is_object_storage,
+    object_key_from_url,
+    storage_delete,
+    storage_save,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -124,13 +131,18 @@ def photo_store(upload: UploadedFile) -> OrderPhoto:
     data = upload.read()
     content, extension, width, height = process_image(data)
     name = f"{UPLOAD_FOLDER}/{secrets.token_urlsafe(18)}.{extension}"
-    stored_name = default_storage.save(name, ContentFile(content))
+    # The object is written before its row, so no row ever points at a
+    # missing object. A failed insert deletes the object again.
+    try:
+        stored_name = storage_save(default_storage, name, ContentFile(content))
+    except StorageUnavailable:
+        raise UploadError("图片保存失败，存储服务暂时不可用，请稍后再试") from None
     try:
         photo = OrderPhoto.objects.create(
             file=stored_name, width=width, height=height, size=len(content)
         )
     except DatabaseError:
-        default_storage.delete(stored_name)
+        storage_delete(default_storage, stored_name)
         raise
     logger.info("photo %s stored as %s (%d bytes)", photo.pk, stored_name, len(content))
     return photo
@@ -156,12 +168,26 @@ def photo_purge_unattached(*, older_than: datetime.timedelta) -> int:
 
 
 def photo_url(request: HttpRequest, name: str) -> str:
+    """Return the absolute URL of a stored photo.
+
+    With object storage this is a presigned GET that expires after
+    S3_URL_EXPIRE_SECONDS; `build_absolute_uri` leaves it as it is.
+    """
     return request.build_absolute_uri(default_storage.url(name))
 
 
 def photo_name_from_url(request: HttpRequest, url: str) -> str | None:
-    """Return the stored name behind a URL that `photo_url` made, else None."""
-    if not isinstance(url, str) or len(url) > 500:
+    """Return the stored name behind a URL that `photo_url` made, else None.
+
+    Only the form of the URL is checked here; the submission then accepts
+    only names that have an unattached upload row.
+    """
+    # Presigned URLs carry about 600 characters of query string.
+    if not isinstance(url, str) or len(url) > 2000:
+        return None
+    if is_object_storage(default_storage):
+        return _checked_name(object_key_from_url(default_storage, url))
+    if len(url) > 500:
         return None
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or parts.netloc != request.get_host():
@@ -170,6 +196,15 @@ def photo_name_from_url(request: HttpRequest, url: str) -> str | None:
     if not parts.path.startswith(prefix) or parts.query or parts.fragment:
         return None
     name = parts.path[len(settings.MEDIA_URL) :]
+    if "/" in name[len(UPLOAD_FOLDER) + 1 :] or ".." in name:
+        return None
+    return name
+
+
+def _checked_name(name: str | None) -> str | None:
+    """Return `name` if it has the form of a name `photo_store` makes."""
+    if name is None or not name.startswith(UPLOAD_FOLDER + "/"):
+        return None
     if "/" in name[len(UPLOAD_FOLDER) + 1 :] or ".." in name:
         return None
     return name

@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.storage import default_storage_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("APOINT_VAR_DIR", str(BASE_DIR / "var")))
@@ -39,7 +40,15 @@ if LOCAL_MODE:
     SECRET_KEY = env_str("SECRET_KEY", "") or _local_secret_key()
 else:
     SECRET_KEY = env_str("SECRET_KEY")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak for production mode: use at least 50 random "
+            "characters, for example from `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'`."
+        )
 DEBUG = env_bool("DEBUG", False)
+if not LOCAL_MODE and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production mode.")
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if LOCAL_MODE else []
 )
@@ -61,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apoint.requestlog.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apoint.middleware.ApiErrorMiddleware",
@@ -92,7 +102,9 @@ TEMPLATES = [
 ]
 
 # Database: a SQLite file under var/ unless DATABASE_URL says otherwise.
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'apoint.sqlite3'}")
+DATABASE_URL = env_str(
+    "DATABASE_URL", f"sqlite:///{VAR_DIR / 'apoint.sqlite3'}" if LOCAL_MODE else None
+)
 if DATABASE_URL.split(":", 1)[0].startswith("mysql"):
     raise ImproperlyConfigured(
         "MySQL and MariaDB are not supported: they ignore the partial unique "
@@ -132,7 +144,9 @@ CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "apoint")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, except that a failed read or write is
+            # logged and treated as a miss.
+            "BACKEND": "apoint.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -167,7 +181,7 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_config(),
     # WhiteNoise's compressed manifest storage, also hashing the names in
     # ES module imports.
     "staticfiles": {"BACKEND": "h5.storage.ModuleManifestStaticFilesStorage"},
@@ -189,6 +203,21 @@ SESSION_COOKIE_SECURE = not LOCAL_MODE
 CSRF_COOKIE_SECURE = not LOCAL_MODE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Production runs behind a TLS-terminating proxy that sets X-Forwarded-Proto
+# on every request, so the app servers must be reachable only through it.
+# Requests the proxy marks https count as secure, and only those get HSTS.
+if not LOCAL_MODE:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers probe the app servers over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # SMS: console (logs the message) or file (one file per message).
 SMS_BACKEND = env_str("SMS_BACKEND", "console")
@@ -263,14 +292,36 @@ APOINT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 APOINT_UPLOAD_MAX_PIXELS = env_int("APOINT_UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# plain: one text line per record; json: one JSON object per line.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(
+        f"LOG_FORMAT={LOG_FORMAT!r} is invalid: use plain or json."
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "apoint.logcontext.RequestIdFilter"},
+        "mask": {"()": "apoint.logcontext.MaskFilter"},
+    },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level"},
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "mask"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.browser",
     "tests.fakes.fixtures",
     "tests.backoffice_fixtures",
+    "tests.realservices",
 ]
 
 PATIENT_OPENID = "o_MHBjlLNNi2JzTQWiC-P223dbc0"

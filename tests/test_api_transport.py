@@ -110,7 +110,7 @@ def test_cache_down_is_json_503(client, db, settings):
     finally:
         ratelimit._redis = None
     assert response.status_code == 503
-    assert response.json() == {"ret": 7, "msg": "服务暂时不可用，请稍后再试"}
+    assert response.json() == {"ret": 7, "msg": "验证码服务暂时不可用，请稍后再试"}
 
 
 def test_scrfcode_json_body_accepted(client, db):

@@ -158,9 +158,10 @@ def test_production_cookies_are_secure(tmp_path):
     env = {
         **os.environ,
         "APOINT_MODE": "production",
-        "SECRET_KEY": "x" * 50,
+        "SECRET_KEY": "k3Y-" + "x7Qz9" * 10,
         "ALLOWED_HOSTS": "apoint.example",
         "APOINT_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     script = (
