@@ -31,9 +31,13 @@ OTHER_SALESPERSON_OPENID = "o_OTHERsalesperson0000000000"
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    # The manifest storage needs collectstatic; tests serve from the finders.
+    # Uploads go to local files even when S3_* is set for the services run:
+    # tests fetch photos back through the test client. The S3 tests opt in
+    # with their own fixtures (tests/realservices.py). The manifest storage
+    # needs collectstatic; tests serve static files from the finders.
     settings.STORAGES = {
         **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
