@@ -21,6 +21,16 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import BaseRenderer
 
 from apoint import codes, ratelimit, selectors, services
+from apoint.api_schemas import (
+    HospitalListOut,
+    MyOrderOut,
+    OkOut,
+    PatientDetailOut,
+    PatientListOut,
+    ProvinceListOut,
+    SubmitOut,
+    UploadOut,
+)
 from apoint.catalog import hospital_list_json, province_list_json
 from apoint.errors import (
     MSG_BODY_TOO_LARGE,
@@ -88,11 +98,6 @@ def ok(**extra: Any) -> HttpResponse:
     return json_response({"ret": Ret.OK.value, "msg": MSG_SUCCESS, **extra})
 
 
-class OkOut(Schema):
-    ret: int
-    msg: str
-
-
 # ---- catalog ---------------------------------------------------------------
 
 
@@ -100,12 +105,12 @@ class HospitalQuery(Schema):
     area: str = ""
 
 
-@api.get("/province/", response=OkOut, summary="全部省份")
+@api.get("/province/", response=ProvinceListOut, summary="全部省份")
 def province(request: HttpRequest) -> HttpResponse:
     return HttpResponse(province_list_json(), content_type=JSON_CONTENT_TYPE)
 
 
-@api.get("/hospital/", response=OkOut, summary="启用的医院，可按省份筛选")
+@api.get("/hospital/", response=HospitalListOut, summary="启用的医院，可按省份筛选")
 def hospital(request: HttpRequest, query: Query[HospitalQuery]) -> HttpResponse:
     province_id = parse_id(query.area, "area") if query.area.strip() else None
     body = hospital_list_json(province_id)
@@ -148,7 +153,7 @@ def _parse_photo_names(request: HttpRequest, value: str) -> list[str]:
     return names
 
 
-@api.post("/ordersubmit/", response=OkOut, summary="患者提交预约单")
+@api.post("/ordersubmit/", response=SubmitOut, summary="患者提交预约单")
 def ordersubmit(request: HttpRequest, form: Form[OrderSubmitForm]) -> HttpResponse:
     today = timezone.localdate()
     name = parse_name(form.name)
@@ -195,7 +200,7 @@ class OpenidQuery(Schema):
     openid: str = ""
 
 
-@api.get("/myorder/", response=OkOut, summary="患者最新的预约单及其状态")
+@api.get("/myorder/", response=MyOrderOut, summary="患者最新的预约单及其状态")
 def myorder(request: HttpRequest, query: Query[OpenidQuery]) -> HttpResponse:
     openid = request_openid(request, query.openid)
     data = selectors.latest_patient_order(openid)
@@ -206,6 +211,7 @@ def myorder(request: HttpRequest, query: Query[OpenidQuery]) -> HttpResponse:
 
 @api.post(
     "/upload/",
+    response=UploadOut,
     summary="上传一张图片（任意字段名）",
     openapi_extra={
         "requestBody": {
@@ -267,7 +273,7 @@ def staffauth(request: HttpRequest, form: Form[StaffAuthForm]) -> HttpResponse:
     return ok()
 
 
-@api.get("/mypatien/", response=OkOut, summary="销售：我的患者")
+@api.get("/mypatien/", response=PatientListOut, summary="销售：我的患者")
 def mypatien(request: HttpRequest, query: Query[OpenidQuery]) -> HttpResponse:
     staff = bound_staff(request, query.openid)
     return ok(lister=selectors.patient_rows(selectors.salesperson_orders(staff)))
@@ -278,7 +284,7 @@ class PatientSearchQuery(Schema):
     name: str = ""
 
 
-@api.get("/patsearch/", response=OkOut, summary="销售：按姓名搜索我的患者")
+@api.get("/patsearch/", response=PatientListOut, summary="销售：按姓名搜索我的患者")
 def patsearch(request: HttpRequest, query: Query[PatientSearchQuery]) -> HttpResponse:
     name = parse_text(query.name, "name", max_length=NAME_MAX_LENGTH)
     staff = bound_staff(request, query.openid)
@@ -291,7 +297,7 @@ class DetailQuery(Schema):
     openid: str = ""
 
 
-@api.get("/patientsdetail/", response=OkOut, summary="销售：患者详情")
+@api.get("/patientsdetail/", response=PatientDetailOut, summary="销售：患者详情")
 def patientsdetail(request: HttpRequest, query: Query[DetailQuery]) -> HttpResponse:
     order_id = parse_id(query.id, "id")
     staff = bound_staff(request, query.openid)

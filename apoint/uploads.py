@@ -3,6 +3,7 @@
 import datetime
 import io
 import logging
+import math
 import secrets
 import warnings
 from typing import Any
@@ -78,6 +79,21 @@ def _open_image(data: bytes) -> Image.Image:
     return image
 
 
+def _draft_size(size: tuple[int, int]) -> tuple[int, int]:
+    """Return the size to ask the JPEG decoder for, to decode at 1/2 to 1/8.
+
+    The decoder scales by the largest power of two whose result is still at
+    least the size asked for. This picks the largest one that keeps the long
+    side at 3/4 of MAX_SIDE or more, so a 4032x3024 photo decodes at
+    2016x1512 while a 3000-pixel one decodes whole and is resized to 2048.
+    """
+    width, height = size
+    scale = 1
+    while scale < 8 and max(width, height) / (scale * 2) >= MAX_SIDE * 3 / 4:
+        scale *= 2
+    return (math.ceil(width / scale), math.ceil(height / scale))
+
+
 def process_image(data: bytes) -> tuple[bytes, str, int, int]:
     """Return the re-encoded image, its extension, width and height.
 
@@ -91,8 +107,7 @@ def process_image(data: bytes) -> tuple[bytes, str, int, int]:
     source_format = image.format
     try:
         if source_format in {"JPEG", "MPO"}:
-            # Let the JPEG decoder scale by a power of two while decoding.
-            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+            image.draft("RGB", _draft_size(image.size))
         image.load()
         image = ImageOps.exif_transpose(image)
         if max(image.size) > MAX_SIDE:

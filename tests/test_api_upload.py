@@ -267,3 +267,18 @@ def test_purge_removes_stale_unattached_photos(client, order, settings):
     assert names == {kept, fresh}
     assert not default_storage.exists(stale)
     assert default_storage.exists(kept)
+
+
+def test_upload_camera_jpeg_decoded_at_half(client, db):
+    body = upload(client, image_bytes("JPEG", size=(4032, 3024)), name="camera.jpg")
+    image = Image.open(io.BytesIO(fetch(client, body["imgurl"])))
+    assert image.size == (2016, 1512)
+
+
+def test_draft_size_keeps_three_quarters():
+    from apoint.uploads import _draft_size
+
+    assert _draft_size((4032, 3024)) == (2016, 1512)
+    assert _draft_size((3000, 2000)) == (3000, 2000)
+    assert _draft_size((8000, 6000)) == (2000, 1500)
+    assert _draft_size((1000, 800)) == (1000, 800)
