@@ -19,6 +19,9 @@ from apoint.models import Hospital, Province
 
 VERSION_KEY = "catalog-version"
 CHECK_INTERVAL_SECONDS = 1.0
+# Bodies are rebuilt after this long even when the version has not changed,
+# because a change made while the cache was down never bumped it.
+MAX_AGE_SECONDS = 300.0
 
 
 def _encode(lister: list[dict[str, object]]) -> bytes:
@@ -56,13 +59,14 @@ class PreparedBodies:
         self._bodies: dict[str, bytes] | None = None
         self._version: object = None
         self._checked_at = 0.0
+        self._built_at = 0.0
 
     def get(self, key: str) -> bytes | None:
         now = time.monotonic()
         if now - self._checked_at > CHECK_INTERVAL_SECONDS:
             version = cache.get(VERSION_KEY)
             with self._lock:
-                if version != self._version:
+                if version != self._version or now - self._built_at > MAX_AGE_SECONDS:
                     self._bodies = None
                     self._version = version
                 self._checked_at = now
@@ -71,6 +75,7 @@ class PreparedBodies:
             bodies = build_bodies()
             with self._lock:
                 self._bodies = bodies
+                self._built_at = now
         return bodies.get(key)
 
     def clear(self) -> None:

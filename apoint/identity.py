@@ -90,9 +90,21 @@ def client_ip(request: HttpRequest) -> str:
         return remote
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     for candidate in reversed([part.strip() for part in forwarded.split(",")]):
-        if candidate and not _is_trusted_proxy(candidate):
+        if not _is_ip(candidate):
+            # Not an address ("unknown", a typo): the chain cannot be
+            # trusted past this point, so count the proxy's own address.
+            return remote
+        if not _is_trusted_proxy(candidate):
             return candidate
     return remote
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_trusted_proxy(address: str) -> bool:

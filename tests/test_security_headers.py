@@ -91,6 +91,9 @@ def trusted_proxies(settings):
         # Only proxies in the chain: the nearest proxy is the client.
         ("127.0.0.1", "10.0.0.5", "127.0.0.1"),
         ("127.0.0.1", "", "127.0.0.1"),
+        # A chain the proxy did not write cleanly counts as the proxy's.
+        ("127.0.0.1", "unknown", "127.0.0.1"),
+        ("127.0.0.1", "198.51.100.1, unknown", "127.0.0.1"),
     ],
 )
 def test_client_ip(trusted_proxies, remote, forwarded, expected):
