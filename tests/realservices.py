@@ -22,7 +22,24 @@ from moto.server import ThreadedMotoServer
 
 from config.storage import default_storage_config
 
-MOTO_PORT = 18310
+
+def free_port(first: int, last: int) -> int:
+    """Return a port in first..last that nothing on 127.0.0.1 listens on.
+
+    Two test runs on one machine (a developer's and CI's) would otherwise
+    share a fixed port, and one would stop the other's server under it.
+    """
+    for port in range(first, last + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port on 127.0.0.1 in {first}-{last}")
+
+
+MOTO_PORT = free_port(18310, 18389)
 S3_TEST_BUCKET = "apoint-test"
 S3_TEST_ENV = {
     "S3_BUCKET": S3_TEST_BUCKET,
@@ -65,16 +82,11 @@ def s3_client(options: dict[str, Any]) -> Any:
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """Start moto's S3 server on 127.0.0.1 unless one already listens there."""
-    server = None
-    if not _listening("127.0.0.1", MOTO_PORT):
-        server = ThreadedMotoServer(
-            ip_address="127.0.0.1", port=MOTO_PORT, verbose=False
-        )
-        server.start()
+    """Start moto's S3 server on a free port of 127.0.0.1."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=MOTO_PORT, verbose=False)
+    server.start()
     yield f"http://127.0.0.1:{MOTO_PORT}"
-    if server is not None:
-        server.stop()
+    server.stop()
 
 
 def s3_storage_config(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:

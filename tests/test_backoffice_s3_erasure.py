@@ -13,9 +13,10 @@ from django.core.files.storage import default_storage
 
 from apoint.models import OrderPhoto
 from backoffice.services import patient_erase
+from tests.realservices import free_port
 from tests.test_backoffice_access import owned_order
 
-MOTO_PORT = 18510
+MOTO_PORT = free_port(18510, 18549)
 ENDPOINT = f"http://127.0.0.1:{MOTO_PORT}"
 BUCKET = "apoint-erasure-test"
 CREDENTIALS = {
