@@ -21,8 +21,8 @@ from apoint.validation import parse_email, parse_name, parse_phone, parse_text
 
 logger = logging.getLogger(__name__)
 
-STAFF_COLUMNS = ("name", "phone", "email")
-STAFF_OPTIONAL_COLUMNS = ("role",)
+STAFF_COLUMNS = ("name", "phone")
+STAFF_OPTIONAL_COLUMNS = ("email", "role")
 HOSPITAL_COLUMNS = ("name", "province", "address", "salesperson_phone")
 
 ROLE_VALUES = {
@@ -150,7 +150,7 @@ def _staff_fields(row: dict[str, str]) -> dict[str, str]:
         fields = {
             "name": parse_name(row["name"]),
             "phone": parse_phone(row["phone"]),
-            "email": parse_email(row["email"]),
+            "email": parse_email(row.get("email", "")),
         }
     except ApiError as error:
         raise RowRejected(error.msg) from None

@@ -260,15 +260,18 @@ def order_claim(
     owner: StaffMember,
     user: AbstractBaseUser | None = None,
 ) -> Order:
-    """Make `owner` the customer-service owner of an unclaimed order.
+    """Make `owner` the customer-service owner of an order that has none.
 
-    The salesperson becomes the hospital's responsible one unless the back
-    office already assigned another.
+    An unclaimed order becomes claimed, and its salesperson becomes the
+    hospital's responsible one unless the back office already assigned
+    another. An open order assigned to a salesperson before anyone claimed
+    it (assign_order, the admin) keeps its status.
     """
     with transaction.atomic():
         order = _lock_order(order_id)
-        if order.status != OrderStatus.UNCLAIMED:
+        if order.owner_id is not None or order.status not in OPEN_STATUSES:
             raise ApiError(Ret.CONFLICT, "该预约单已被认领")
+        previous = order.status
         order.owner = owner
         if order.salesperson_id is None:
             order.salesperson_id = (
@@ -276,15 +279,16 @@ def order_claim(
                 .values_list("salesperson_id", flat=True)
                 .first()
             )
-        order.status = OrderStatus.CLAIMED
+        if previous == OrderStatus.UNCLAIMED:
+            order.status = OrderStatus.CLAIMED
         order.save(update_fields=["owner", "salesperson", "status", "updated_at"])
         record_event(
             order=order,
             kind=OrderEvent.Kind.CLAIMED,
             staff=owner,
             user=user,
-            from_status=OrderStatus.UNCLAIMED,
-            to_status=OrderStatus.CLAIMED,
+            from_status=previous,
+            to_status=order.status,
         )
     logger.info("order %s claimed by staff %s", order.pk, owner.pk)
     return order

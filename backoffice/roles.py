@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from apoint.models import Order, StaffMember
-from apoint.statuses import Actor, OrderStatus
+from apoint.statuses import OPEN_STATUSES, Actor
 
 AGENT_GROUP = "客服"
 ADMINISTRATOR_GROUP = "管理员"
@@ -52,7 +52,8 @@ def visible_orders(user: User, staff: StaffMember | None) -> QuerySet[Order]:
         return orders
     if staff is None:
         return orders.none()
-    return orders.filter(Q(status=OrderStatus.UNCLAIMED) | Q(owner_id=staff.pk))
+    unowned = Q(owner_id__isnull=True, status__in=OPEN_STATUSES)
+    return orders.filter(unowned | Q(owner_id=staff.pk))
 
 
 def require_perm(user: User, perm: str) -> None:

@@ -13,7 +13,6 @@ from apoint.statuses import (
     FOLLOW_UP_DUE_STATUSES,
     OPEN_STATUSES,
     STATUS_LABELS,
-    OrderStatus,
 )
 from backoffice.models import MemoReadMarker, PatientErasure, Reassignment
 
@@ -55,7 +54,11 @@ def needs_call_date(row: dict[str, Any]) -> bool:
 
 
 def unclaimed_orders(orders: QuerySet[Order]) -> QuerySet[Order]:
-    return orders.filter(status=OrderStatus.UNCLAIMED).order_by("submitted_at", "id")
+    # Orders without an owner: unclaimed ones, and open ones a salesperson
+    # was assigned to before anyone claimed them.
+    return orders.filter(owner_id__isnull=True, status__in=OPEN_STATUSES).order_by(
+        "submitted_at", "id"
+    )
 
 
 def my_orders(orders: QuerySet[Order], staff: StaffMember) -> QuerySet[Order]:

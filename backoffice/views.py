@@ -24,6 +24,7 @@ from apoint.models import AccessRecord, Order, StaffMember
 from apoint.selectors import format_time
 from apoint.statuses import (
     FOLLOW_UP_DUE_STATUSES,
+    OPEN_STATUSES,
     OrderStatus,
     allowed_next_statuses,
 )
@@ -231,7 +232,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         order=detail,
         photo_urls=[default_storage.url(name) for name in detail["photos"]],
         timeline=selectors.timeline(order.pk),
-        unclaimed=order.status == OrderStatus.UNCLAIMED,
+        unclaimed=order.owner_id is None and order.status in OPEN_STATUSES,
         may_work=may_work,
         move_form=forms.MoveForm(allowed=allowed) if allowed and may_work else None,
         follow_up_values=sorted(status.value for status in FOLLOW_UP_DUE_STATUSES),

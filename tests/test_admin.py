@@ -352,10 +352,22 @@ def test_claim_action_needs_owner(admin_client, hospital):
 
 
 def test_claim_action_reports_claimed(admin_client, order, agent):
+    Order.objects.filter(pk=order.pk).update(owner=agent)
     response = post_action(admin_client, "claim", [order.pk], owner=agent.pk)
 
     assert f"#{order.pk} 认领失败：该预约单已被认领" in response.text
     assert not order.events.exists()
+
+
+def test_claim_action_takes_ownerless_order(admin_client, order, agent):
+    # Assigned to a salesperson before anyone claimed it: status 2, no owner.
+    response = post_action(admin_client, "claim", [order.pk], owner=agent.pk)
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.owner_id == agent.pk
+    assert order.status == OrderStatus.CLAIMED
+    assert order.events.get().kind == "claimed"
 
 
 def test_assign_action_writes_history(

@@ -59,8 +59,8 @@ def test_wrong_method_is_json_405(client, db):
     response = client.put(f"{API}/province/")
     assert response.status_code == 405
     assert response["Content-Type"] == "application/json"
-    assert response["Allow"] == "GET"
-    assert response.json() == {"ret": 2, "msg": "请求方法不允许，请使用 GET"}
+    assert response["Allow"] == "GET, HEAD"
+    assert response.json() == {"ret": 2, "msg": "请求方法不允许，请使用 GET, HEAD"}
 
 
 def test_unknown_api_path_is_json_404(client, db):

@@ -1,5 +1,6 @@
 """The plain-view province and hospital lists behave as the ninja operations."""
 
+import pytest
 from django.urls import resolve
 
 from apoint import catalog_views
@@ -40,10 +41,22 @@ def test_catalog_post_rejected_as_json(client, db):
         assert response.status_code == 405, path
         assert response["Content-Type"].startswith("application/json"), path
         assert response.json()["ret"] == 2, path
-        assert response["Allow"] == "GET", path
+        assert response["Allow"] == "GET, HEAD", path
 
 
 def test_province_list_json_content_type(client, db):
     response = client.get("/api/apoint/province/")
     assert response["Content-Type"] == "application/json"
     assert len(response.json()["lister"]) == 34
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+@pytest.mark.parametrize("path", ["province", "hospital"])
+def test_catalog_wrong_method_is_json(client, db, method, path):
+    response = getattr(client, method)(f"/api/apoint/{path}/")
+    assert response.status_code == 405
+    assert response.json()["ret"] == 2
+
+
+def test_catalog_head_allowed(client, db):
+    assert client.head("/api/apoint/province/").status_code == 200

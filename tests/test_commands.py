@@ -370,3 +370,11 @@ def test_assign_order_inactive_salesperson(db, order, other_salesperson):
 
     with pytest.raises(CommandError, match="No active salesperson"):
         run("assign_order", str(order.pk), other_salesperson.phone)
+
+
+def test_import_staff_email_column_optional(tmp_path):
+    path = write_csv(tmp_path, "name,phone\n王销售,13800000001\n")
+    call_command("import_staff", str(path), stdout=io.StringIO())
+    staff = StaffMember.objects.get(phone="13800000001")
+    assert staff.name == "王销售"
+    assert staff.email == ""

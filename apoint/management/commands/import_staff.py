@@ -11,7 +11,7 @@ from apoint.management.commands._csv_import import IMPORT_HELP_TAIL, CsvImportCo
 class Command(CsvImportCommand):
     help = (
         "Import the staff roster from a CSV file with the header "
-        "name,phone,email and an optional role column (salesperson or 销售, "
+        "name,phone and optional email and role columns (salesperson or 销售, "
         "customer_service or 客服). Entries are matched by phone: a known "
         "phone updates the name, email and role, a new one is added as a "
         "salesperson unless the role says otherwise. Every imported entry is "
