@@ -126,7 +126,7 @@ def test_family_books_with_two_photos(live_server, phone_page, hospital, tmp_pat
     page.click("#submit")
     page.wait_for_url(re.compile(r"/h5/myorder/\?submitted=1$"))
     page.locator("#order-details").wait_for(state="visible")
-    assert page.text_content("[data-key=statusLabel]") == "未认领"
+    assert page.text_content("[data-key=statusLabel]") == "已提交，等待客服联系"
     assert page.text_content("[data-key=hospital]") == hospital.name
     assert page.text_content("[data-key=wantTime]") == want_date.isoformat()
     page.shot("my-order")

@@ -2,6 +2,12 @@
 import { RET, apiGet, messageFor } from "./api.js";
 
 const details = document.getElementById("order-details");
+// The back office's words for the first two statuses mean nothing to a
+// family; these say what happens next. Other labels are shown as sent.
+const FAMILY_LABELS = {
+  1: "已提交，等待客服联系",
+  2: "客服已受理，将电话联系您",
+};
 const message = document.getElementById("order-message");
 
 function show(text, kind) {
@@ -14,8 +20,10 @@ async function load() {
   const body = await apiGet("myorder/");
   document.getElementById("order-loading").hidden = true;
   if (body.ret === RET.OK) {
+    const data = { ...body.data };
+    data.statusLabel = FAMILY_LABELS[data.status] ?? data.statusLabel;
     for (const cell of details.querySelectorAll("[data-key]")) {
-      cell.textContent = body.data[cell.dataset.key] ?? "";
+      cell.textContent = data[cell.dataset.key] ?? "";
     }
     details.hidden = false;
     if (new URLSearchParams(location.search).has("submitted")) {
