@@ -31,6 +31,8 @@ def free_port(first: int, last: int) -> int:
     """
     for port in range(first, last + 1):
         with socket.socket() as probe:
+            # As the server will: a port in TIME_WAIT is free to listen on.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:

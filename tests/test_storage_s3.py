@@ -22,7 +22,7 @@ from apoint.models import Order, OrderPhoto
 from apoint.statuses import OrderStatus
 from apoint.storage import object_key_from_url
 from tests.conftest import PATIENT_OPENID, SALESPERSON_OPENID, image_bytes, make_order
-from tests.realservices import S3_TEST_BUCKET, s3_storage_config
+from tests.realservices import MOTO_PORT, S3_TEST_BUCKET, s3_storage_config
 
 FULL_STORE_PORT = 18311
 DEAD_PORT = 18398
@@ -57,7 +57,7 @@ def test_upload_returns_presigned_url(client, s3_bucket):
     assert body["result"] == 0, body
     parts = urlsplit(body["imgurl"])
     query = parse_qs(parts.query)
-    assert parts.netloc == "127.0.0.1:18310"
+    assert parts.netloc == f"127.0.0.1:{MOTO_PORT}"
     assert parts.path.startswith(f"/{S3_TEST_BUCKET}/photos/")
     assert "X-Amz-Signature" in query
     assert query["X-Amz-Expires"] == ["3600"]
@@ -105,13 +105,13 @@ def test_submit_rejects_key_not_issued(client, s3_bucket, hospital):
 @pytest.mark.parametrize(
     "url",
     [
-        "http://127.0.0.2:18310/apoint-test/photos/a.jpg",
-        "https://127.0.0.1:18310/apoint-test/photos/a.jpg",
-        "http://127.0.0.1:18310/other-bucket/photos/a.jpg",
-        "http://127.0.0.1:18310/apoint-test/other/a.jpg",
-        "http://127.0.0.1:18310/apoint-test/photos/../secret.jpg",
-        "http://127.0.0.1:18310/apoint-test/photos/a/b.jpg",
-        "http://127.0.0.1:18310/apoint-test/photos/a.jpg#x",
+        f"http://127.0.0.2:{MOTO_PORT}/apoint-test/photos/a.jpg",
+        f"https://127.0.0.1:{MOTO_PORT}/apoint-test/photos/a.jpg",
+        f"http://127.0.0.1:{MOTO_PORT}/other-bucket/photos/a.jpg",
+        f"http://127.0.0.1:{MOTO_PORT}/apoint-test/other/a.jpg",
+        f"http://127.0.0.1:{MOTO_PORT}/apoint-test/photos/../secret.jpg",
+        f"http://127.0.0.1:{MOTO_PORT}/apoint-test/photos/a/b.jpg",
+        f"http://127.0.0.1:{MOTO_PORT}/apoint-test/photos/a.jpg#x",
         "not a url",
     ],
 )
