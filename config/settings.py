@@ -6,6 +6,7 @@ var/, uploads under var/media, console SMS and a trusted client openid.
 without them.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -24,6 +25,18 @@ if APOINT_MODE not in {"local", "production"}:
         f"APOINT_MODE={APOINT_MODE!r} is invalid: use local or production."
     )
 LOCAL_MODE = APOINT_MODE == "local"
+if not LOCAL_MODE:
+    # Name every missing secret at once, not one per start attempt.
+    _missing = [
+        name
+        for name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS")
+        if not os.environ.get(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"{', '.join(_missing)} must be set in production mode: "
+            "docs/deploy.md lists every setting."
+        )
 
 
 def _local_secret_key() -> str:

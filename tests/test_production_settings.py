@@ -98,3 +98,11 @@ def test_serve_script_refuses_without_secret(tmp_path):
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
     assert "Listening" not in result.stderr
+
+
+def test_missing_secrets_named_together(tmp_path):
+    env = production_env(tmp_path, SECRET_KEY="<unset>", ALLOWED_HOSTS="<unset>")
+    result = manage(env, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY, ALLOWED_HOSTS must be set" in result.stderr
+    assert "Traceback" not in result.stderr
