@@ -7,7 +7,8 @@ there and change through the list actions.
 """
 
 import datetime
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -46,17 +47,19 @@ from apoint.validation import (
 THUMBNAIL_HEIGHT_PX = 120
 LIST_THUMBNAIL_HEIGHT_PX = 40
 
-
-def _field_error(error: ApiError) -> forms.ValidationError:
-    # The parsers' messages start with the wire field name. The admin form
-    # shows the message beside the field, so the name is dropped.
-    return forms.ValidationError(error.msg.split(" ", 1)[-1])
+T = TypeVar("T")
 
 
-def _unix_newlines(text: str) -> str:
-    # Browsers submit textarea line breaks as CRLF (HTML form submission),
-    # and the text parsers reject CR as a control character.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def _parsed(parse: Callable[..., T], value: str, *args: Any, **kwargs: Any) -> T:
+    """Run one of the API's field parsers on a form value.
+
+    The parsers' messages start with the wire field name. The admin form
+    shows the message beside the field, so the name is dropped.
+    """
+    try:
+        return parse(value, *args, **kwargs)
+    except ApiError as error:
+        raise forms.ValidationError(error.msg.split(" ", 1)[-1]) from None
 
 
 def _account(request: HttpRequest) -> AbstractBaseUser:
@@ -120,22 +123,13 @@ class StaffMemberForm(forms.ModelForm):
         fields = ["name", "phone", "email", "role", "is_active", "user"]
 
     def clean_name(self) -> str:
-        try:
-            return parse_name(self.cleaned_data["name"])
-        except ApiError as error:
-            raise _field_error(error) from None
+        return _parsed(parse_name, self.cleaned_data["name"])
 
     def clean_phone(self) -> str:
-        try:
-            return parse_phone(self.cleaned_data["phone"])
-        except ApiError as error:
-            raise _field_error(error) from None
+        return _parsed(parse_phone, self.cleaned_data["phone"])
 
     def clean_email(self) -> str:
-        try:
-            return parse_email(self.cleaned_data["email"])
-        except ApiError as error:
-            raise _field_error(error) from None
+        return _parsed(parse_email, self.cleaned_data["email"])
 
 
 class BindingFilter(admin.SimpleListFilter):
@@ -233,15 +227,13 @@ class OrderActionForm(ActionForm):
     remark = forms.CharField(label="说明", max_length=REMARK_MAX_LENGTH, required=False)
 
     def clean_remark(self) -> str:
-        try:
-            return parse_text(
-                self.cleaned_data["remark"],
-                "remark",
-                max_length=REMARK_MAX_LENGTH,
-                required=False,
-            )
-        except ApiError as error:
-            raise _field_error(error) from None
+        return _parsed(
+            parse_text,
+            self.cleaned_data["remark"],
+            "remark",
+            max_length=REMARK_MAX_LENGTH,
+            required=False,
+        )
 
 
 class OrderForm(forms.ModelForm):
@@ -260,27 +252,19 @@ class OrderForm(forms.ModelForm):
         ]
 
     def clean_name(self) -> str:
-        try:
-            return parse_name(self.cleaned_data["name"])
-        except ApiError as error:
-            raise _field_error(error) from None
+        return _parsed(parse_name, self.cleaned_data["name"])
 
     def clean_phone(self) -> str:
-        try:
-            return parse_phone(self.cleaned_data["phone"])
-        except ApiError as error:
-            raise _field_error(error) from None
+        return _parsed(parse_phone, self.cleaned_data["phone"])
 
     def clean_description(self) -> str:
-        try:
-            return parse_text(
-                _unix_newlines(self.cleaned_data["description"]),
-                "description",
-                max_length=DESCRIPTION_MAX_LENGTH,
-                required=False,
-            )
-        except ApiError as error:
-            raise _field_error(error) from None
+        return _parsed(
+            parse_text,
+            self.cleaned_data["description"],
+            "description",
+            max_length=DESCRIPTION_MAX_LENGTH,
+            required=False,
+        )
 
     def clean_birthday(self) -> datetime.date:
         birthday: datetime.date = self.cleaned_data["birthday"]
@@ -348,14 +332,12 @@ class NewRemarkForm(forms.ModelForm):
         fields = ["text"]
 
     def clean_text(self) -> str:
-        try:
-            return parse_text(
-                _unix_newlines(self.cleaned_data["text"]),
-                "text",
-                max_length=REMARK_MAX_LENGTH,
-            )
-        except ApiError as error:
-            raise _field_error(error) from None
+        return _parsed(
+            parse_text,
+            self.cleaned_data["text"],
+            "text",
+            max_length=REMARK_MAX_LENGTH,
+        )
 
 
 class NewRemarkInline(admin.StackedInline):
