@@ -1,7 +1,7 @@
 """The HTTP API under /api/apoint/, as the WeChat front end speaks it.
 
 Wire names (`wantTime`, `hospits`, `lister`, ...) live here and nowhere else.
-Every endpoint answers HTTP 200 with `ret` and `msg` for business outcomes;
+Every endpoint returns HTTP 200 with `ret` and `msg` for business outcomes;
 the handlers at the bottom turn errors into the same shape.
 """
 
@@ -20,7 +20,7 @@ from ninja import Form, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import BaseRenderer
 
-from apoint import codes, ratelimit, selectors, services
+from apoint import catalog_views, codes, ratelimit, selectors, services
 from apoint.api_schemas import (
     HospitalListOut,
     MyOrderOut,
@@ -31,7 +31,6 @@ from apoint.api_schemas import (
     SubmitOut,
     UploadOut,
 )
-from apoint.catalog import hospital_list_json, province_list_json
 from apoint.errors import (
     MSG_BODY_TOO_LARGE,
     MSG_FORBIDDEN,
@@ -107,16 +106,14 @@ class HospitalQuery(Schema):
 
 @api.get("/province/", response=ProvinceListOut, summary="全部省份")
 def province(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(province_list_json(), content_type=JSON_CONTENT_TYPE)
+    # config/urls.py routes this path to the plain view first; the operation
+    # documents it and serves through the same view.
+    return catalog_views.province_list(request)
 
 
 @api.get("/hospital/", response=HospitalListOut, summary="启用的医院，可按省份筛选")
 def hospital(request: HttpRequest, query: Query[HospitalQuery]) -> HttpResponse:
-    province_id = parse_id(query.area, "area") if query.area.strip() else None
-    body = hospital_list_json(province_id)
-    if body is None:
-        raise ApiError(Ret.NOT_FOUND, "省份不存在")
-    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+    return catalog_views.hospital_list(request)
 
 
 # ---- patients --------------------------------------------------------------
