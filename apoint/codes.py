@@ -84,7 +84,7 @@ def code_send(*, phone: str, client_ip: str) -> None:
             error,
         )
         # NOTE: only roster phones reach the gateway, so while it fails this
-        # answer tells roster phones apart from others.
+        # response tells roster phones apart from others.
         raise ApiError(Ret.UNAVAILABLE, "短信发送失败，请稍后再试") from error
     logger.info("code sent to %s", mask_phone(phone))
 

@@ -34,7 +34,7 @@ MSG_UNAVAILABLE = "服务暂时不可用，请稍后再试"
 
 
 class ApiError(Exception):
-    """A business outcome other than success, answered as `ret` and `msg`."""
+    """A business outcome other than success, returned as `ret` and `msg`."""
 
     def __init__(self, ret: Ret, msg: str) -> None:
         super().__init__(msg)

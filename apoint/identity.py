@@ -1,4 +1,4 @@
-"""Who is calling: the WeChat openid and the client address."""
+"""The caller's identity: the WeChat openid and the client address."""
 
 import functools
 import ipaddress

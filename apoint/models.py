@@ -324,7 +324,7 @@ class OrderEvent(models.Model):
 
 
 class AccessRecord(models.Model):
-    """Who read a patient's detail or exported it, kept for the privacy audit."""
+    """One read or export of a patient's detail, kept for the privacy audit."""
 
     class Channel(models.TextChoices):
         API = "api", "接口"

@@ -20,7 +20,7 @@ def format_time(value: Any) -> str:
 
 
 def salesperson_orders(salesperson: StaffMember) -> QuerySet[Order]:
-    """The salesperson's patients: their orders, except unclaimed ones."""
+    """Return the salesperson's patients: their orders, except unclaimed ones."""
     return Order.objects.filter(salesperson_id=salesperson.pk).exclude(
         status=OrderStatus.UNCLAIMED
     )

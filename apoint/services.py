@@ -122,7 +122,7 @@ def order_submit(
     """Create an unclaimed order and attach its uploaded photos.
 
     Raises ret 1 when the patient already has an open order; a partial
-    unique index holds that rule under concurrent submissions too.
+    unique index enforces that rule under concurrent submissions too.
     """
     if _has_open_order(openid):
         raise ApiError(Ret.CONFLICT, MSG_ORDER_IN_PROGRESS)
@@ -302,7 +302,7 @@ def order_assign(
     owner: StaffMember | None = None,
 ) -> Order:
     """Make `salesperson` the order's salesperson; an unclaimed order
-    becomes claimed, so that the salesperson sees it."""
+    becomes claimed, so that the salesperson can see it."""
     if not salesperson.is_active or salesperson.role != StaffMember.Role.SALESPERSON:
         raise ApiError(Ret.INVALID, f"{salesperson.name} 不是在职销售，不能分配预约单")
     with transaction.atomic():

@@ -114,7 +114,7 @@ TEMPLATES = [
     },
 ]
 
-# Database: a SQLite file under var/ unless DATABASE_URL says otherwise.
+# Database: a SQLite file under var/ unless DATABASE_URL names another.
 DATABASE_URL = env_str(
     "DATABASE_URL", f"sqlite:///{VAR_DIR / 'apoint.sqlite3'}" if LOCAL_MODE else None
 )
@@ -151,7 +151,7 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set, else a table in the database, so every
-# worker process sees the same rate-limit counters and list versions.
+# worker process reads the same rate-limit counters and list versions.
 REDIS_URL = env_str("REDIS_URL", "")
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "apoint")
 if REDIS_URL:

@@ -36,9 +36,9 @@ def chromium_browser() -> Iterator[object]:
         pytest.skip("Chromium not installed: run .ci/install-chromium")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop running in this thread, which
-    # makes Django refuse ORM calls from the test body; the loop only drives
-    # the browser, so the calls are safe.
+    # Playwright's sync API keeps an event loop running in this thread, so
+    # Django refuses ORM calls from the test body. The loop only drives the
+    # browser, which makes the calls safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 class ConsoleBackend:
     """Write each message to standard error, like Django's console mail.
 
-    The text goes to the stream, not to the log, because it holds the code.
+    The text goes to the stream, not to the log, because it contains the code.
     """
 
     def __init__(self, stream: TextIO | None = None) -> None:
